@@ -1,0 +1,15 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY livescores ./livescores
+COPY games ./games
+COPY predictions ./predictions
+RUN pip install .
+COPY . .
+RUN DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput --verbosity 0
+RUN useradd --create-home app && chown -R app /app
+USER app
+EXPOSE 8000
+CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "livescores.asgi:application"]

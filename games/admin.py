@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from games.models import Game, MinuteDifferential, PollRun, Snapshot
+
+
+class MinuteInline(admin.TabularInline):
+    model = MinuteDifferential
+    extra = 0
+    can_delete = False
+    fields = ["minute", "home_score", "away_score", "differential", "imputed", "reconciled"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Game)
+class GameAdmin(admin.ModelAdmin):
+    list_display = [
+        "game_id",
+        "game_date",
+        "away_tricode",
+        "home_tricode",
+        "away_score",
+        "home_score",
+        "status",
+        "status_text",
+        "last_closed_minute",
+    ]
+    list_filter = ["game_date", "status"]
+    search_fields = ["game_id", "home_tricode", "away_tricode", "home_name", "away_name"]
+    date_hierarchy = "game_date"
+    inlines = [MinuteInline]
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(admin.ModelAdmin):
+    list_display = [
+        "game",
+        "observed_at",
+        "status_text",
+        "period",
+        "clock_seconds",
+        "home_score",
+        "away_score",
+    ]
+    list_filter = ["status"]
+    search_fields = ["game__game_id"]
+    list_select_related = ["game"]
+
+
+@admin.register(PollRun)
+class PollRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "started_at",
+        "feed",
+        "outcome",
+        "games",
+        "rejected",
+        "fetch_ms",
+        "processing_ms",
+        "error",
+    ]
+    list_filter = ["outcome", "feed"]
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        extra_context = {**(extra_context or {}), "poll_stats": PollRun.recent_stats()}
+        return super().changelist_view(request, extra_context)

@@ -1,0 +1,93 @@
+"""The WebSocket endpoint ws/scores/: validate, join/leave groups, snapshot, forward.
+
+No polling and no writes here: the poll task pushes through the channel layer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from games import events
+from games.models import Game
+from games.payloads import game_payload
+from games.services import current_games
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 64 * 1024
+
+
+@database_sync_to_async
+def build_snapshot() -> dict[str, Any]:
+    games = [
+        game_payload(
+            game,
+            with_prediction=True,
+            prediction=game.prediction.as_payload() if hasattr(game, "prediction") else None,
+        )
+        for game in current_games()
+    ]
+    return events.snapshot_message(games)
+
+
+@database_sync_to_async
+def game_exists(game_id: str) -> bool:
+    return Game.objects.filter(pk=game_id).exists()
+
+
+class ScoresConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        self.subscriptions: set[str] = set()
+        await self.accept()
+        await self.channel_layer.group_add(events.SCOREBOARD_GROUP, self.channel_name)
+        await self.send_json(await build_snapshot())
+
+    async def disconnect(self, code: int) -> None:
+        for group in [events.SCOREBOARD_GROUP, *self.subscriptions]:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > MAX_FRAME_BYTES:
+            await self.send_json(events.error_message("frame_too_large", f"{size} bytes > 64 KiB"))
+            return
+        if text_data is None:
+            await self.send_json(events.error_message("invalid_json", "send JSON text frames"))
+            return
+        try:
+            content = json.loads(text_data)
+        except json.JSONDecodeError as exc:
+            await self.send_json(events.error_message("invalid_json", str(exc)))
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            await self.send_json(events.error_message("invalid_message", "send a JSON object"))
+            return
+        action, game_id = content.get("action"), content.get("game_id")
+        if action not in ("subscribe", "unsubscribe"):
+            await self.send_json(events.error_message("unknown_action", f"{action!r}"))
+            return
+        if not isinstance(game_id, str) or not await game_exists(game_id):
+            await self.send_json(events.error_message("unknown_game", f"{game_id!r}"))
+            return
+        group = events.game_group(game_id)
+        if action == "subscribe":
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.subscriptions.add(group)
+        else:
+            await self.channel_layer.group_discard(group, self.channel_name)
+            self.subscriptions.discard(group)
+        await self.send_json(
+            {"type": f"{action}d", "version": events.API_VERSION, "game_id": game_id}
+        )
+
+    async def game_update(self, event: events.LayerEvent) -> None:
+        for message in event["messages"]:
+            await self.send_json(message)

@@ -1,0 +1,163 @@
+"""Parse the live scoreboard payload (the schema of todaysScoreboard_00.json).
+
+One bad game never spoils a poll: it is rejected with a logged reason and the
+other games go through.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from games.clock import ClockFormatError, elapsed_seconds, parse_clock, period_end, period_start
+
+logger = logging.getLogger(__name__)
+
+STATUS_SCHEDULED, STATUS_LIVE, STATUS_FINAL = 1, 2, 3
+
+
+class PayloadError(ValueError):
+    """The payload as a whole is unusable (not a scoreboard)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TeamState:
+    team_id: int
+    tricode: str
+    city: str
+    name: str
+    wins: int
+    losses: int
+    score: int
+
+
+@dataclass(frozen=True, slots=True)
+class GameState:
+    game_id: str
+    status: int
+    status_text: str
+    period: int
+    clock_seconds: float | None
+    elapsed: float
+    home: TeamState
+    away: TeamState
+    start_time: dt.datetime | None
+
+    @property
+    def differential(self) -> int:
+        return self.home.score - self.away.score
+
+
+@dataclass(frozen=True)
+class Rejected:
+    game_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Scoreboard:
+    game_date: dt.date | None
+    games: list[GameState] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def _int(data: Mapping[str, Any], key: str, minimum: int = 0) -> int:
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"{key} is {type(value).__name__}, not an integer")
+    number = int(value)
+    if number < minimum:
+        raise ValueError(f"{key}={number} is below {minimum}")
+    return number
+
+
+def _team(data: Any, side: str) -> TeamState:
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{side} is missing")
+    tricode = str(data["teamTricode"]).strip()
+    if len(tricode) != 3:
+        raise ValueError(f"{side}.teamTricode {tricode!r} is not three letters")
+    return TeamState(
+        team_id=_int(data, "teamId", 1),
+        tricode=tricode,
+        city=str(data.get("teamCity", "")),
+        name=str(data.get("teamName", "")),
+        wins=_int(data, "wins"),
+        losses=_int(data, "losses"),
+        score=_int(data, "score"),
+    )
+
+
+def _start_time(value: Any) -> dt.datetime | None:
+    if not value:
+        return None
+    parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"gameTimeUTC {value!r} has no time zone")
+    return parsed
+
+
+def _elapsed(status: int, period: int, clock: float | None, status_text: str) -> float:
+    """Elapsed game seconds of a state; an empty clock means a break or the end."""
+    if status == STATUS_SCHEDULED or period == 0:
+        return 0.0
+    if clock is not None:
+        return elapsed_seconds(period, clock)
+    if status == STATUS_FINAL or status_text.lower().startswith(("end", "half")):
+        return float(period_end(period))
+    # An empty clock without an end marker: the period has not started ticking.
+    return float(period_start(period))
+
+
+def parse_game(data: Mapping[str, Any]) -> GameState:
+    game_id = str(data["gameId"]).strip()
+    if not game_id.isdigit() or len(game_id) != 10:
+        raise ValueError(f"gameId {game_id!r} is not a 10-digit id")
+    status = _int(data, "gameStatus", 1)
+    if status not in (STATUS_SCHEDULED, STATUS_LIVE, STATUS_FINAL):
+        raise ValueError(f"gameStatus {status} is unknown")
+    period = _int(data, "period")
+    if status != STATUS_SCHEDULED and period < 1:
+        raise ValueError(f"status {status} with period {period}")
+    status_text = str(data.get("gameStatusText", "")).strip()
+    clock = parse_clock(str(data.get("gameClock") or ""))
+    return GameState(
+        game_id=game_id,
+        status=status,
+        status_text=status_text,
+        period=period,
+        clock_seconds=clock,
+        elapsed=_elapsed(status, period, clock, status_text),
+        home=_team(data.get("homeTeam"), "homeTeam"),
+        away=_team(data.get("awayTeam"), "awayTeam"),
+        start_time=_start_time(data.get("gameTimeUTC")),
+    )
+
+
+def parse_scoreboard(payload: Any) -> Scoreboard:
+    """Every well-formed game of a scoreboard payload; the rest with reasons."""
+    if not isinstance(payload, Mapping) or not isinstance(payload.get("scoreboard"), Mapping):
+        raise PayloadError("payload has no 'scoreboard' object")
+    board = payload["scoreboard"]
+    games_data = board.get("games")
+    if not isinstance(games_data, list):
+        raise PayloadError("scoreboard has no 'games' list")
+    try:
+        game_date = dt.date.fromisoformat(board["gameDate"]) if board.get("gameDate") else None
+    except ValueError as exc:
+        raise PayloadError(f"bad gameDate {board.get('gameDate')!r}") from exc
+    result = Scoreboard(game_date=game_date)
+    for index, data in enumerate(games_data):
+        game_id = str(data.get("gameId", f"#{index}")) if isinstance(data, Mapping) else f"#{index}"
+        try:
+            if not isinstance(data, Mapping):
+                raise ValueError("not an object")
+            result.games.append(parse_game(data))
+        except (KeyError, ValueError, TypeError, ClockFormatError) as exc:
+            reason = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+            logger.warning("rejected game %s: %s", game_id, reason)
+            result.rejected.append(Rejected(game_id, reason))
+    return result

@@ -1,0 +1,90 @@
+"""Minute semantics: the single definition used live and for the historical dataset.
+
+Minute m's value is the home-minus-away differential at elapsed game time 60*m
+seconds: the last observed state at or before that instant (0-0 before the first
+state). Minute m is *closed* once a state at or after 60*m s has been observed;
+the end of a period or game is such a state (its elapsed time is the period end).
+A closed minute whose window (60*(m-1), 60*m] held no observed state is filled
+from the last state before it and flagged ``imputed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+PREDICTION_MINUTE = 18  # 6:00 left in Q2
+HALFTIME_MINUTE = 24
+FINAL_REGULATION_MINUTE = 48
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreState:
+    elapsed: float
+    home: int
+    away: int
+
+    @property
+    def differential(self) -> int:
+        return self.home - self.away
+
+
+@dataclass(frozen=True, slots=True)
+class MinuteValue:
+    minute: int
+    home: int
+    away: int
+    imputed: bool
+
+    @property
+    def differential(self) -> int:
+        return self.home - self.away
+
+
+def last_closed_minute(elapsed: float) -> int:
+    """The highest minute that a state at ``elapsed`` closes."""
+    return int(elapsed // 60)
+
+
+def close_minutes(
+    last_closed: int, previous: ScoreState | None, new: ScoreState
+) -> list[MinuteValue]:
+    """Minutes that observing ``new`` closes, after ``previous`` closed ``last_closed``.
+
+    ``previous`` is the last state observed before ``new`` (None if none was).
+    A state that goes back in time (a replayed or out-of-order poll) closes nothing.
+    """
+    closed: list[MinuteValue] = []
+    for minute in range(last_closed + 1, last_closed_minute(new.elapsed) + 1):
+        boundary = 60 * minute
+        if new.elapsed == boundary:
+            closed.append(MinuteValue(minute, new.home, new.away, imputed=False))
+            continue
+        # previous.elapsed < boundary < new.elapsed: the last state at or before it.
+        base = previous if previous is not None and previous.elapsed <= boundary else None
+        observed = base is not None and base.elapsed > boundary - 60
+        home, away = (base.home, base.away) if base is not None else (0, 0)
+        closed.append(MinuteValue(minute, home, away, imputed=not observed))
+    return closed
+
+
+def minute_series(states: Iterable[ScoreState], end_elapsed: float) -> list[int]:
+    """Differentials for minutes 1..end_elapsed/60 from a complete, ordered state list.
+
+    This is the batch form of ``close_minutes`` for historical play-by-play, where
+    every scoring event is a state. Scores are taken as a running maximum, because
+    rows at the same clock sometimes carry a stale score.
+    """
+    values: list[int] = []
+    home = away = 0
+    minute = 1
+    last_minute = last_closed_minute(end_elapsed)
+    for state in states:
+        while minute <= last_minute and state.elapsed > 60 * minute:
+            values.append(home - away)
+            minute += 1
+        home, away = max(home, state.home), max(away, state.away)
+    while minute <= last_minute:
+        values.append(home - away)
+        minute += 1
+    return values

@@ -1,0 +1,282 @@
+"""Games, their polled snapshots, closed minute differentials and poll runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models import Avg, Max, Min
+
+from games.feed.parser import GameState
+from games.minutes import HALFTIME_MINUTE, PREDICTION_MINUTE, MinuteValue, ScoreState, close_minutes
+
+logger = logging.getLogger(__name__)
+
+
+class GameStatus(models.IntegerChoices):
+    SCHEDULED = 1, "scheduled"
+    LIVE = 2, "live"
+    FINAL = 3, "final"
+
+
+@dataclass
+class Observation:
+    """What one polled state changed in a game."""
+
+    changed: bool = False
+    minutes: list[MinuteValue] = field(default_factory=list)
+    became_final: bool = False
+    ignored: str = ""
+
+    @property
+    def forecast_due(self) -> bool:
+        return any(m.minute == PREDICTION_MINUTE for m in self.minutes)
+
+
+STATE_FIELDS = [
+    "status",
+    "status_text",
+    "period",
+    "clock_seconds",
+    "elapsed_seconds",
+    "home_score",
+    "away_score",
+    "last_closed_minute",
+    "observed",
+    "start_time",
+    "home_wins",
+    "home_losses",
+    "away_wins",
+    "away_losses",
+    "updated_at",
+]
+
+
+class Game(models.Model):
+    game_id = models.CharField(primary_key=True, max_length=12)
+    game_date = models.DateField(db_index=True)
+    start_time = models.DateTimeField(null=True, blank=True)
+
+    home_team_id = models.BigIntegerField()
+    home_tricode = models.CharField(max_length=3)
+    home_city = models.CharField(max_length=40)
+    home_name = models.CharField(max_length=40)
+    home_wins = models.PositiveSmallIntegerField(default=0)
+    home_losses = models.PositiveSmallIntegerField(default=0)
+    away_team_id = models.BigIntegerField()
+    away_tricode = models.CharField(max_length=3)
+    away_city = models.CharField(max_length=40)
+    away_name = models.CharField(max_length=40)
+    away_wins = models.PositiveSmallIntegerField(default=0)
+    away_losses = models.PositiveSmallIntegerField(default=0)
+
+    # The latest observed state.
+    status = models.PositiveSmallIntegerField(
+        choices=GameStatus.choices, default=GameStatus.SCHEDULED
+    )
+    status_text = models.CharField(max_length=40, blank=True)
+    period = models.PositiveSmallIntegerField(default=0)
+    clock_seconds = models.FloatField(null=True, blank=True)
+    elapsed_seconds = models.FloatField(default=0)
+    home_score = models.PositiveSmallIntegerField(default=0)
+    away_score = models.PositiveSmallIntegerField(default=0)
+    last_closed_minute = models.PositiveSmallIntegerField(default=0)
+    observed = models.BooleanField(default=False, help_text="A live or final state has been seen.")
+
+    prediction_queued_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["game_date", "start_time", "game_id"]
+        indexes = [models.Index(fields=["status", "game_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.away_tricode} @ {self.home_tricode} ({self.game_date})"
+
+    @property
+    def differential(self) -> int:
+        return self.home_score - self.away_score
+
+    @property
+    def pattern_progress(self) -> int:
+        """How many of the 18 pattern minutes are closed."""
+        return min(self.last_closed_minute, PREDICTION_MINUTE)
+
+    def last_state(self) -> ScoreState | None:
+        """The last observed state, the base for closing the next minutes."""
+        if not self.observed:
+            return None
+        return ScoreState(self.elapsed_seconds, self.home_score, self.away_score)
+
+    @classmethod
+    def from_state(cls, state: GameState, game_date: dt.date) -> Game:
+        game = cls(game_id=state.game_id, game_date=game_date, start_time=state.start_time)
+        for side, team in (("home", state.home), ("away", state.away)):
+            setattr(game, f"{side}_team_id", team.team_id)
+            setattr(game, f"{side}_tricode", team.tricode)
+            setattr(game, f"{side}_city", team.city)
+            setattr(game, f"{side}_name", team.name)
+            setattr(game, f"{side}_wins", team.wins)
+            setattr(game, f"{side}_losses", team.losses)
+        return game
+
+    def observe(self, state: GameState) -> Observation:
+        """Apply one polled state: close the minutes it closes, ignore regressions."""
+        if self.status == GameStatus.FINAL and state.status != GameStatus.FINAL:
+            return Observation(ignored=f"status regressed from final to {state.status}")
+        if self.observed and state.status == GameStatus.SCHEDULED:
+            return Observation(ignored="status regressed to scheduled")
+        if self.observed and state.elapsed < self.elapsed_seconds:
+            return Observation(
+                ignored=f"clock went back from {self.elapsed_seconds} s to {state.elapsed} s"
+            )
+        current = (
+            self.status,
+            self.status_text,
+            self.period,
+            self.clock_seconds,
+            self.home_score,
+            self.away_score,
+        )
+        new = (
+            state.status,
+            state.status_text,
+            state.period,
+            state.clock_seconds,
+            state.home.score,
+            state.away.score,
+        )
+        observation = Observation(
+            changed=current != new or (not self.observed and state.status != GameStatus.SCHEDULED),
+            became_final=state.status == GameStatus.FINAL and self.status != GameStatus.FINAL,
+        )
+        if state.status != GameStatus.SCHEDULED:
+            reached = ScoreState(state.elapsed, state.home.score, state.away.score)
+            observation.minutes = close_minutes(self.last_closed_minute, self.last_state(), reached)
+            self.observed = True
+        if observation.minutes:
+            self.last_closed_minute = observation.minutes[-1].minute
+        (
+            self.status,
+            self.status_text,
+            self.period,
+            self.clock_seconds,
+            self.home_score,
+            self.away_score,
+        ) = new
+        self.elapsed_seconds = state.elapsed
+        self.start_time = state.start_time or self.start_time
+        self.home_wins, self.home_losses = state.home.wins, state.home.losses
+        self.away_wins, self.away_losses = state.away.wins, state.away.losses
+        return observation
+
+    def forecast_is_timely(self) -> bool:
+        """A minute-18 forecast is only made while halftime is still ahead."""
+        return self.elapsed_seconds < 60 * HALFTIME_MINUTE
+
+    def pattern(self) -> list[int] | None:
+        """Minutes 1..18 differentials, once minute 18 is closed."""
+        values = list(
+            self.minutes.filter(minute__lte=PREDICTION_MINUTE)
+            .order_by("minute")
+            .values_list("differential", flat=True)
+        )
+        return values if len(values) == PREDICTION_MINUTE else None
+
+
+class Snapshot(models.Model):
+    """One poll's state of a game; written only when the state changed."""
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="snapshots")
+    observed_at = models.DateTimeField()
+    status = models.PositiveSmallIntegerField(choices=GameStatus.choices)
+    status_text = models.CharField(max_length=40, blank=True)
+    period = models.PositiveSmallIntegerField()
+    clock_seconds = models.FloatField(null=True, blank=True)
+    elapsed_seconds = models.FloatField()
+    home_score = models.PositiveSmallIntegerField()
+    away_score = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["game", "observed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["game", "status", "period", "elapsed_seconds", "home_score", "away_score"],
+                name="snapshot_unique_state",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.game_id} {self.status_text} {self.home_score}-{self.away_score}"
+
+
+class MinuteDifferential(models.Model):
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="minutes")
+    minute = models.PositiveSmallIntegerField()
+    home_score = models.PositiveSmallIntegerField()
+    away_score = models.PositiveSmallIntegerField()
+    differential = models.SmallIntegerField()
+    imputed = models.BooleanField(default=False)
+    reconciled = models.BooleanField(default=False)
+    closed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["game", "minute"]
+        constraints = [
+            models.UniqueConstraint(fields=["game", "minute"], name="minute_unique_per_game"),
+            models.CheckConstraint(condition=models.Q(minute__gte=1), name="minute_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.game_id} m{self.minute} {self.differential:+d}"
+
+
+class PollOutcome(models.TextChoices):
+    OK = "ok", "ok"
+    FETCH_ERROR = "fetch_error", "fetch error"
+    ERROR = "error", "error"
+
+
+class PollRun(models.Model):
+    started_at = models.DateTimeField(db_index=True)
+    feed = models.CharField(max_length=10)
+    board_date = models.DateField(null=True, blank=True)
+    fetch_ms = models.FloatField(null=True, blank=True)
+    processing_ms = models.FloatField(null=True, blank=True)
+    games = models.PositiveSmallIntegerField(default=0)
+    rejected = models.PositiveSmallIntegerField(default=0)
+    outcome = models.CharField(max_length=12, choices=PollOutcome.choices)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"poll {self.started_at:%H:%M:%S} {self.outcome}"
+
+    @property
+    def total_ms(self) -> float:
+        return (self.fetch_ms or 0.0) + (self.processing_ms or 0.0)
+
+    @classmethod
+    def recent_stats(cls, window: int = 100) -> dict[str, Any]:
+        """Average/min/max fetch and processing time over the last ``window`` runs."""
+        ids = cls.objects.order_by("-started_at", "-id").values("id")[:window]
+        runs = cls.objects.filter(id__in=ids)
+        stats = runs.aggregate(
+            runs=models.Count("id"),
+            errors=models.Count("id", filter=~models.Q(outcome=PollOutcome.OK)),
+            fetch_avg=Avg("fetch_ms"),
+            fetch_min=Min("fetch_ms"),
+            fetch_max=Max("fetch_ms"),
+            processing_avg=Avg("processing_ms"),
+            processing_min=Min("processing_ms"),
+            processing_max=Max("processing_ms"),
+            last_started=Max("started_at"),
+        )
+        last_ok = cls.objects.filter(outcome=PollOutcome.OK).order_by("-started_at").first()
+        stats["last_ok"] = last_ok.started_at if last_ok else None
+        return stats

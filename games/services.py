@@ -1,0 +1,218 @@
+"""Workflows of the live pipeline: poll the feed, persist a scoreboard, queue forecasts."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from redis.exceptions import LockError
+
+from games import events
+from games.feed import Feed, FeedError, get_feed
+from games.feed.parser import GameState, PayloadError, Scoreboard, parse_scoreboard
+from games.models import (
+    STATE_FIELDS,
+    Game,
+    GameStatus,
+    MinuteDifferential,
+    PollOutcome,
+    PollRun,
+    Snapshot,
+)
+from games.payloads import game_payload, minute_payload
+from games.redis_client import get_redis
+
+logger = logging.getLogger(__name__)
+
+POLL_LOCK_KEY = "livescores:poll-lock"
+
+
+@dataclass
+class IngestResult:
+    games: int = 0
+    snapshots: int = 0
+    minutes: int = 0
+    predictions_queued: list[str] = field(default_factory=list)
+
+
+def _lock_games(states: dict[str, GameState], board_date: dt.date) -> dict[str, Game]:
+    """Lock every game of the poll (creating new ones), always in primary-key order."""
+
+    def locked(ids: list[str]) -> dict[str, Game]:
+        rows = Game.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        return {game.pk: game for game in rows}
+
+    games = locked(sorted(states))
+    missing = [state for game_id, state in sorted(states.items()) if game_id not in games]
+    if missing:
+        new = [Game.from_state(state, board_date) for state in missing]
+        Game.objects.bulk_create(new, ignore_conflicts=True)
+        games.update(locked([state.game_id for state in missing]))
+    return games
+
+
+def queue_prediction(game_id: str) -> None:
+    from predictions.tasks import predict_game
+
+    predict_game.delay(game_id)
+
+
+def ingest_scoreboard(board: Scoreboard) -> IngestResult:
+    """Persist one parsed poll: game state, changed snapshots, closed minutes, triggers.
+
+    Idempotent: re-polling the same payload changes nothing, and concurrent polls
+    serialise on the games' row locks.
+    """
+    now = timezone.now()
+    states = {state.game_id: state for state in board.games}
+    result = IngestResult(games=len(states))
+    if not states:
+        return result
+    board_date = board.game_date or timezone.localdate()
+    scoreboard_messages: list[dict[str, Any]] = []
+    detail: list[tuple[str, list[dict[str, Any]]]] = []
+    with transaction.atomic():
+        games = _lock_games(states, board_date)
+        snapshots: list[Snapshot] = []
+        minutes: list[MinuteDifferential] = []
+        changed: list[Game] = []
+        for game_id, state in sorted(states.items()):
+            game = games[game_id]
+            observation = game.observe(state)
+            if observation.ignored:
+                logger.warning("game %s: ignored a state: %s", game_id, observation.ignored)
+                continue
+            if not (observation.changed or observation.minutes):
+                continue
+            game.updated_at = now
+            changed.append(game)
+            if observation.changed:
+                snapshots.append(_snapshot(game, now))
+            minutes.extend(
+                MinuteDifferential(
+                    game=game,
+                    minute=m.minute,
+                    home_score=m.home,
+                    away_score=m.away,
+                    differential=m.differential,
+                    imputed=m.imputed,
+                    closed_at=now,
+                )
+                for m in observation.minutes
+            )
+            payload = game_payload(game)
+            message = (
+                events.game_final_message(payload)
+                if observation.became_final
+                else events.score_update_message(payload)
+            )
+            scoreboard_messages.append(message)
+            if observation.minutes:  # the per-game stream carries the minute detail
+                closed = [minute_payload(row) for row in minutes[-len(observation.minutes) :]]
+                progress = events.pattern_progress_message(game_id, game.pattern_progress, closed)
+                detail.append((events.game_group(game_id), [progress]))
+            if observation.forecast_due and game.forecast_is_timely() and _claim_forecast(game):
+                result.predictions_queued.append(game_id)
+        Game.objects.bulk_update(changed, STATE_FIELDS)
+        Snapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
+        MinuteDifferential.objects.bulk_create(minutes, ignore_conflicts=True)
+        result.snapshots, result.minutes = len(snapshots), len(minutes)
+        events.send_on_commit([(events.SCOREBOARD_GROUP, scoreboard_messages), *detail])
+        for game_id in result.predictions_queued:
+            transaction.on_commit(lambda game_id=game_id: queue_prediction(game_id))  # type: ignore[misc]
+    return result
+
+
+def _snapshot(game: Game, observed_at: dt.datetime) -> Snapshot:
+    return Snapshot(
+        game=game,
+        observed_at=observed_at,
+        status=game.status,
+        status_text=game.status_text,
+        period=game.period,
+        clock_seconds=game.clock_seconds,
+        elapsed_seconds=game.elapsed_seconds,
+        home_score=game.home_score,
+        away_score=game.away_score,
+    )
+
+
+def _claim_forecast(game: Game) -> bool:
+    """Mark the game's forecast as queued; true for exactly one caller, ever."""
+    now = timezone.now()
+    claimed = Game.objects.filter(pk=game.pk, prediction_queued_at__isnull=True).update(
+        prediction_queued_at=now
+    )
+    if claimed:
+        game.prediction_queued_at = now
+    return bool(claimed)
+
+
+def poll_scoreboard(feed: Feed | None = None) -> PollRun:
+    """Fetch, parse and persist one poll, recording the run (raises FeedError to retry)."""
+    feed = feed or get_feed()
+    run = PollRun(started_at=timezone.now(), feed=feed.name)
+    start = time.perf_counter()
+    try:
+        try:
+            payload = feed.fetch()
+        finally:
+            run.fetch_ms = (time.perf_counter() - start) * 1000
+        start = time.perf_counter()
+        board = parse_scoreboard(payload)
+        result = ingest_scoreboard(board)
+    except (FeedError, PayloadError) as exc:
+        run.outcome, run.error = PollOutcome.FETCH_ERROR, str(exc)
+        logger.warning("poll failed: %s", exc)
+        run.save()
+        raise FeedError(str(exc)) from exc
+    except Exception as exc:
+        run.outcome, run.error = PollOutcome.ERROR, f"{exc.__class__.__name__}: {exc}"
+        logger.exception("poll crashed")
+        with contextlib.suppress(Exception):
+            run.save()
+        raise
+    run.processing_ms = (time.perf_counter() - start) * 1000
+    run.outcome, run.games, run.rejected = PollOutcome.OK, result.games, len(board.rejected)
+    run.board_date = board.game_date
+    run.save()
+    logger.info(
+        "poll ok: %d games, %d rejected, %d snapshots, %d minutes, %.1f+%.1f ms",
+        result.games,
+        run.rejected,
+        result.snapshots,
+        result.minutes,
+        run.fetch_ms,
+        run.processing_ms,
+    )
+    return run
+
+
+def poll_exclusively(feed: Feed | None = None) -> PollRun | None:
+    """One poll at a time across all workers (a Redis lock); None when one is running."""
+    lock = get_redis().lock(POLL_LOCK_KEY, timeout=settings.POLL_LOCK_SECONDS)
+    if not lock.acquire(blocking=False):
+        logger.info("poll skipped: the previous poll still holds the lock")
+        return None
+    try:
+        return poll_scoreboard(feed)
+    finally:
+        with contextlib.suppress(LockError):
+            lock.release()
+
+
+def current_games() -> QuerySet[Game]:
+    """Today's games: the latest polled scoreboard date, plus any game still live."""
+    last = PollRun.objects.filter(outcome=PollOutcome.OK, board_date__isnull=False).first()
+    day = last.board_date if last else timezone.localdate()
+    return Game.objects.filter(Q(game_date=day) | Q(status=GameStatus.LIVE)).select_related(
+        "prediction"
+    )

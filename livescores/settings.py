@@ -1,0 +1,193 @@
+"""All configuration, read from the environment in this one place.
+
+Every value has a default that works on a developer machine with PostgreSQL on
+127.0.0.1:5432 and Redis on 127.0.0.1:6379. A value that cannot be parsed stops
+start-up with an ImproperlyConfigured error naming the variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+T = TypeVar("T")
+
+
+def _read(name: str, cast: type[T], default: T) -> T:
+    """Read one variable; a bad value fails loudly instead of falling back."""
+    try:
+        value: T = env.get_value(name, cast=cast, default=default)
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured(
+            f"{name}: cannot read {env.str(name)!r} as {cast.__name__}"
+        ) from exc
+    return value
+
+
+def _positive(name: str, cast: type[float] | type[int], default: float) -> Any:
+    value = _read(name, cast, cast(default))
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be > 0, got {value!r}")
+    return value
+
+
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.str(name, default=default).strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+DEBUG = _read("DEBUG", bool, True)
+SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "games",
+    "predictions",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "livescores.urls"
+ASGI_APPLICATION = "livescores.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+try:
+    DATABASES = {
+        "default": env.db_url(
+            "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/livescores"
+        )
+    }
+except (ValueError, KeyError) as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL: {exc}") from exc
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL")
+DATABASES["default"]["CONN_MAX_AGE"] = _read("DATABASE_CONN_MAX_AGE", int, 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"REDIS_URL must be a redis:// URL, got {REDIS_URL!r}")
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [REDIS_URL],
+            "prefix": env.str("CHANNEL_LAYER_PREFIX", default="livescores"),
+            "capacity": 1000,
+            "expiry": 30,
+        },
+    }
+}
+
+# --- Celery -------------------------------------------------------------------
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_TASK_SOFT_TIME_LIMIT = _positive("CELERY_TASK_SOFT_TIME_LIMIT", int, 25)
+CELERY_TASK_TIME_LIMIT = _positive("CELERY_TASK_TIME_LIMIT", int, 30)
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = _read("CELERY_TASK_ALWAYS_EAGER", bool, False)
+
+# --- The feed -----------------------------------------------------------------
+FEED = _choice("FEED", "replay", ("live", "replay"))
+POLL_INTERVAL_SECONDS = _positive("POLL_INTERVAL_SECONDS", float, 10.0)
+FEED_TIMEOUT_SECONDS = _positive("FEED_TIMEOUT_SECONDS", float, 5.0)
+POLL_LOCK_SECONDS = _positive("POLL_LOCK_SECONDS", int, 30)
+CELERY_BEAT_SCHEDULE = {
+    "poll scoreboard": {
+        "task": "games.tasks.poll_scoreboard",
+        "schedule": POLL_INTERVAL_SECONDS,
+        # A poll that waited longer than one interval is stale: the next one is due.
+        "options": {"expires": POLL_INTERVAL_SECONDS},
+    }
+}
+REPLAY_FILE = Path(env.str("REPLAY_FILE", default=str(BASE_DIR / "data" / "replay_night.json")))
+REPLAY_PBP_DIR = env.str("REPLAY_PBP_DIR", default="")
+REPLAY_DATE = env.str("REPLAY_DATE", default="")
+REPLAY_SECONDS_PER_POLL = _positive("REPLAY_SECONDS_PER_POLL", int, 60)
+REPLAY_BREAK_POLLS = _read("REPLAY_BREAK_POLLS", int, 1)
+REPLAY_HALFTIME_POLLS = _read("REPLAY_HALFTIME_POLLS", int, 2)
+HISTORY_FILE = Path(
+    env.str("HISTORY_FILE", default=str(BASE_DIR / "data" / "minute_history.csv.gz"))
+)
+
+# --- Django basics ------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LOGIN_URL = "login"
+
+LOG_LEVEL = _choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "games": {"level": LOG_LEVEL},
+        "predictions": {"level": LOG_LEVEL},
+        "livescores": {"level": LOG_LEVEL},
+    },
+}

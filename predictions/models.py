@@ -1,0 +1,86 @@
+"""Predictions made at minute 18, one per game."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Prediction(models.Model):
+    game = models.OneToOneField("games.Game", on_delete=models.CASCADE, related_name="prediction")
+    created_at = models.DateTimeField(auto_now_add=True)
+    model_name = models.CharField(max_length=60)
+    model_version = models.CharField(max_length=40)
+    input_pattern = models.JSONField(help_text="Minute 1..18 differentials the forecast used.")
+    input_imputed_minutes = models.JSONField(default=list)
+
+    halftime_point = models.FloatField()
+    halftime_lo90 = models.IntegerField()
+    halftime_hi90 = models.IntegerField()
+    halftime_lo95 = models.IntegerField(null=True, blank=True)
+    halftime_hi95 = models.IntegerField(null=True, blank=True)
+    components = models.JSONField(default=dict, blank=True, help_text="Each component's forecast.")
+    neighbours = models.JSONField(default=list, blank=True, help_text="Historical games behind it.")
+
+    final_point = models.FloatField(null=True, blank=True)
+    final_lo90 = models.IntegerField(null=True, blank=True)
+    final_hi90 = models.IntegerField(null=True, blank=True)
+    home_win_probability = models.FloatField(null=True, blank=True)
+
+    latency_ms = models.FloatField()
+
+    actual_halftime = models.SmallIntegerField(null=True, blank=True)
+    actual_final = models.SmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.game_id}: halftime {self.halftime_point:+.1f} ({self.model_name})"
+
+    @property
+    def halftime_error(self) -> float | None:
+        if self.actual_halftime is None:
+            return None
+        return self.actual_halftime - self.halftime_point
+
+    @property
+    def final_error(self) -> float | None:
+        if self.actual_final is None or self.final_point is None:
+            return None
+        return self.actual_final - self.final_point
+
+    def covers_halftime(self) -> bool | None:
+        if self.actual_halftime is None:
+            return None
+        return self.halftime_lo90 <= self.actual_halftime <= self.halftime_hi90
+
+    def as_payload(self) -> dict[str, object]:
+        """The prediction as the WebSocket API and pages show it."""
+        return {
+            "game_id": self.game_id,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "model": {"name": self.model_name, "version": self.model_version},
+            "input_pattern": self.input_pattern,
+            "imputed_minutes": self.input_imputed_minutes,
+            "halftime": {
+                "point": self.halftime_point,
+                "interval90": [self.halftime_lo90, self.halftime_hi90],
+                "interval95": (
+                    [self.halftime_lo95, self.halftime_hi95]
+                    if self.halftime_lo95 is not None
+                    else None
+                ),
+                "actual": self.actual_halftime,
+            },
+            "final": {
+                "point": self.final_point,
+                "interval90": (
+                    [self.final_lo90, self.final_hi90] if self.final_lo90 is not None else None
+                ),
+                "actual": self.actual_final,
+            },
+            "home_win_probability": self.home_win_probability,
+            "components": self.components,
+            "neighbours": self.neighbours,
+            "latency_ms": self.latency_ms,
+        }

@@ -1,0 +1,80 @@
+"""Make the minute-18 forecast for a game, once."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.db import IntegrityError, transaction
+
+from games import events
+from games.minutes import PREDICTION_MINUTE
+from games.models import Game, MinuteDifferential
+from predictions.forecasting import GameContext, load_forecaster
+from predictions.models import Prediction
+
+logger = logging.getLogger(__name__)
+
+
+class PatternIncomplete(Exception):
+    """Minute 18 is not closed yet (or rows are missing)."""
+
+
+def make_prediction(game_id: str) -> Prediction:
+    """Forecast from the game's 18 closed minutes; returns the existing row if any.
+
+    The latency covers reading the pattern, the forecast and writing the row.
+    """
+    start = time.perf_counter()
+    existing = Prediction.objects.filter(game_id=game_id).first()
+    if existing is not None:
+        return existing
+    game = Game.objects.get(pk=game_id)
+    rows = list(
+        MinuteDifferential.objects.filter(game_id=game_id, minute__lte=PREDICTION_MINUTE)
+        .order_by("minute")
+        .values_list("minute", "differential", "imputed")
+    )
+    if [minute for minute, _, _ in rows] != list(range(1, PREDICTION_MINUTE + 1)):
+        raise PatternIncomplete(f"{game_id}: {len(rows)} of {PREDICTION_MINUTE} minutes closed")
+    pattern = [differential for _, differential, _ in rows]
+    context = GameContext(game.home_wins, game.home_losses, game.away_wins, game.away_losses)
+    forecast = load_forecaster().forecast(pattern, context)
+    prediction = Prediction(
+        game=game,
+        model_name=forecast.model_name,
+        model_version=forecast.model_version,
+        input_pattern=pattern,
+        input_imputed_minutes=[minute for minute, _, imputed in rows if imputed],
+        halftime_point=forecast.halftime_point,
+        halftime_lo90=forecast.halftime_lo90,
+        halftime_hi90=forecast.halftime_hi90,
+        halftime_lo95=forecast.halftime_lo95,
+        halftime_hi95=forecast.halftime_hi95,
+        components=forecast.components,
+        neighbours=forecast.neighbours,
+        final_point=forecast.final_point,
+        final_lo90=forecast.final_lo90,
+        final_hi90=forecast.final_hi90,
+        home_win_probability=forecast.home_win_probability,
+        latency_ms=0.0,
+    )
+    try:
+        with transaction.atomic():
+            prediction.latency_ms = (time.perf_counter() - start) * 1000
+            prediction.save(force_insert=True)
+            message = events.prediction_message(game_id, prediction.as_payload())
+            events.send_on_commit([(events.SCOREBOARD_GROUP, [message])])
+    except IntegrityError:  # another worker won the race: exactly one row stands
+        logger.info("%s: prediction already made by another worker", game_id)
+        return Prediction.objects.get(game_id=game_id)
+    logger.info(
+        "%s: halftime %+.1f [%d, %d] by %s in %.1f ms",
+        game_id,
+        prediction.halftime_point,
+        prediction.halftime_lo90,
+        prediction.halftime_hi90,
+        prediction.model_name,
+        prediction.latency_ms,
+    )
+    return prediction

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+from predictions.services import PatternIncomplete, make_prediction
+
+
+@shared_task(
+    autoretry_for=(PatternIncomplete, OperationalError),
+    retry_backoff=1,
+    retry_backoff_max=16,
+    retry_jitter=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def predict_game(game_id: str) -> int:
+    return make_prediction(game_id).pk

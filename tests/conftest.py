@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from livescores.celery_app import app as celery_app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def scoreboard_payload() -> dict[str, Any]:
+    """The real recorded scoreboard of 2023-04-20 (two live games, one final)."""
+    payload: dict[str, Any] = json.loads((FIXTURES / "scoreboard_2023-04-20.json").read_text())
+    return payload
+
+
+@pytest.fixture
+def redis_client() -> Iterator[Any]:
+    from games.redis_client import get_redis
+
+    client = get_redis()
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Run queued tasks inline (no worker in tests)."""
+    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous

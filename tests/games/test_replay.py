@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from games.feed import build_replay_feed
+from games.feed.parser import parse_scoreboard
+from games.feed.replay import ReplayBoard, ReplayNight, ReplaySchedule
+from games.models import Game, GameStatus, MinuteDifferential
+from games.services import poll_scoreboard
+from predictions.forecasting import load_forecaster
+from predictions.history_table import read_history
+from predictions.models import Prediction
+
+STARTED = dt.datetime(2026, 11, 24, 19, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def night() -> ReplayNight:
+    return ReplayNight.from_file(settings.REPLAY_FILE)
+
+
+def test_replay_payloads_are_in_the_live_schema_and_parse_cleanly(night: ReplayNight) -> None:
+    replay = ReplayBoard(night, ReplaySchedule(60, 1, 2), 10.0)
+    for tick in range(replay.last_tick() + 2):
+        result = parse_scoreboard(replay.payload(tick, STARTED))
+        assert result.rejected == []
+        assert len(result.games) == len(night.games)
+
+
+def test_the_replay_advances_one_game_minute_per_poll_with_breaks(night: ReplayNight) -> None:
+    replay = ReplayBoard(night, ReplaySchedule(60, 1, 2), 10.0)
+    first = [parse_scoreboard(replay.payload(t, STARTED)).games[0] for t in range(18)]
+    assert [g.status for g in first[:2]] == [2, 2]
+    assert [g.status_text for g in first[:3]] == ["Q1 11:00", "Q1 10:00", "Q1 09:00"]
+    assert first[11].status_text == "End of Q1" and first[11].clock_seconds == 0.0
+    assert first[12].status_text == "End of Q1" and first[12].clock_seconds is None  # break
+    assert first[13].status_text == "Q2 11:00"
+    later = parse_scoreboard(replay.payload(0, STARTED)).games[-1]
+    assert later.status == 1 and later.start_time is not None and later.start_time > STARTED
+
+
+def test_a_replayed_game_ends_final_with_its_real_score(night: ReplayNight) -> None:
+    replay = ReplayBoard(night, ReplaySchedule(60, 1, 2), 10.0)
+    games = parse_scoreboard(replay.payload(replay.last_tick(), STARTED)).games
+    assert all(g.status == 3 for g in games)
+    overtime = [g for g in games if g.period > 4]
+    assert overtime and all(g.status_text.startswith("Final/OT") for g in overtime)
+    for game, recorded in zip(games, night.games, strict=True):
+        assert (game.home.score, game.away.score) == recorded.scores[-1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_replaying_a_night_end_to_end_makes_real_predictions(
+    redis_client: Any, eager_celery: None
+) -> None:
+    feed = build_replay_feed()
+    feed.reset()
+    history = {row.game_id: row for row in read_history(settings.HISTORY_FILE)}
+    for _ in range(feed.board.last_tick() + 1):
+        poll_scoreboard(feed)
+
+    games = list(Game.objects.all())
+    assert len(games) == len(feed.board.night.games)
+    assert all(game.status == GameStatus.FINAL for game in games)
+    forecaster = load_forecaster()
+    for game in games:
+        recorded = history[game.game_id]
+        minutes = list(
+            MinuteDifferential.objects.filter(game=game).values_list("differential", flat=True)
+        )
+        # Live minute semantics on replayed polls equal the training table exactly.
+        assert minutes == list(recorded.minutes)
+        prediction = Prediction.objects.get(game=game)
+        assert prediction.input_pattern == list(recorded.minutes[:18])
+        assert prediction.input_imputed_minutes == []
+        assert prediction.model_name == forecaster.name
+        assert prediction.halftime_lo90 <= prediction.halftime_point <= prediction.halftime_hi90
+        assert prediction.latency_ms > 0
+    assert not MinuteDifferential.objects.filter(imputed=True).exists()
