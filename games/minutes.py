@@ -2,13 +2,17 @@
 
 Minute m's value is the home-minus-away differential at elapsed game time 60*m
 seconds: the last observed state at or before that instant (0-0 before the first
-state). Minute m is *closed* once a state at or after 60*m s has been observed;
-the end of a period or game is such a state (its elapsed time is the period end).
-A closed minute whose window (60*(m-1), 60*m] held no observed state is filled
-from the last state before it and flagged ``imputed``.
+state). Minute m is *closed* once a state after 60*m s has been observed, or a
+state that *seals* 60*m s: the end of its period or of the game (nothing more can
+happen at that instant). A state exactly at 60*m s that does not seal it leaves the
+minute open, because free throws are shot on a clock stopped at X:00 and the last
+of them counts. A closed minute whose window (60*(m-1), 60*m] held no observed
+state is filled from the last state before it and flagged ``imputed``.
 """
 
 from __future__ import annotations
+
+import math
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,26 +45,27 @@ class MinuteValue:
         return self.home - self.away
 
 
-def last_closed_minute(elapsed: float) -> int:
-    """The highest minute that a state at ``elapsed`` closes."""
-    return int(elapsed // 60)
+def last_closed_minute(elapsed: float, sealed: bool = False) -> int:
+    """The highest minute closed by a state at ``elapsed`` (``sealed``: period over)."""
+    return int(elapsed // 60) if sealed else math.ceil(elapsed / 60) - 1
 
 
 def close_minutes(
-    last_closed: int, previous: ScoreState | None, new: ScoreState
+    last_closed: int, previous: ScoreState | None, new: ScoreState, sealed: bool = False
 ) -> list[MinuteValue]:
     """Minutes that observing ``new`` closes, after ``previous`` closed ``last_closed``.
 
-    ``previous`` is the last state observed before ``new`` (None if none was).
+    ``previous`` is the last state observed before ``new`` (None if none was);
+    ``sealed`` says no later state can share ``new.elapsed`` (period or game over).
     A state that goes back in time (a replayed or out-of-order poll) closes nothing.
     """
     closed: list[MinuteValue] = []
-    for minute in range(last_closed + 1, last_closed_minute(new.elapsed) + 1):
+    for minute in range(last_closed + 1, last_closed_minute(new.elapsed, sealed) + 1):
         boundary = 60 * minute
-        if new.elapsed == boundary:
+        if new.elapsed == boundary:  # only when sealed: the period ended right here
             closed.append(MinuteValue(minute, new.home, new.away, imputed=False))
             continue
-        # previous.elapsed < boundary < new.elapsed: the last state at or before it.
+        # previous.elapsed <= boundary < new.elapsed: the last state at or before it.
         base = previous if previous is not None and previous.elapsed <= boundary else None
         observed = base is not None and base.elapsed > boundary - 60
         home, away = (base.home, base.away) if base is not None else (0, 0)
@@ -78,7 +83,7 @@ def minute_series(states: Iterable[ScoreState], end_elapsed: float) -> list[int]
     values: list[int] = []
     home = away = 0
     minute = 1
-    last_minute = last_closed_minute(end_elapsed)
+    last_minute = last_closed_minute(end_elapsed, sealed=True)
     for state in states:
         while minute <= last_minute and state.elapsed > 60 * minute:
             values.append(home - away)

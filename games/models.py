@@ -155,7 +155,9 @@ class Game(models.Model):
         )
         if state.status != GameStatus.SCHEDULED:
             reached = ScoreState(state.elapsed, state.home.score, state.away.score)
-            observation.minutes = close_minutes(self.last_closed_minute, self.last_state(), reached)
+            observation.minutes = close_minutes(
+                self.last_closed_minute, self.last_state(), reached, sealed=state.sealed
+            )
             self.observed = True
         if observation.minutes:
             self.last_closed_minute = observation.minutes[-1].minute

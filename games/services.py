@@ -29,6 +29,7 @@ from games.models import (
 )
 from games.payloads import game_payload, minute_payload
 from games.redis_client import get_redis
+from predictions.outcomes import record_outcomes
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
     board_date = board.game_date or timezone.localdate()
     scoreboard_messages: list[dict[str, Any]] = []
     detail: list[tuple[str, list[dict[str, Any]]]] = []
+    outcomes: dict[str, tuple[int | None, int | None]] = {}
     with transaction.atomic():
         games = _lock_games(states, board_date)
         snapshots: list[Snapshot] = []
@@ -121,10 +123,15 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
                 detail.append((events.game_group(game_id), [progress]))
             if observation.forecast_due and game.forecast_is_timely() and _claim_forecast(game):
                 result.predictions_queued.append(game_id)
+            halftime = next((m.differential for m in observation.minutes if m.minute == 24), None)
+            if halftime is not None or observation.became_final:
+                outcomes[game_id] = (halftime, game.differential if observation.became_final else None)
         Game.objects.bulk_update(changed, STATE_FIELDS)
         Snapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
         MinuteDifferential.objects.bulk_create(minutes, ignore_conflicts=True)
         result.snapshots, result.minutes = len(snapshots), len(minutes)
+        if outcomes:
+            scoreboard_messages += record_outcomes(outcomes)
         events.send_on_commit([(events.SCOREBOARD_GROUP, scoreboard_messages), *detail])
         for game_id in result.predictions_queued:
             transaction.on_commit(lambda game_id=game_id: queue_prediction(game_id))  # type: ignore[misc]

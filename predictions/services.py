@@ -8,8 +8,8 @@ import time
 from django.db import IntegrityError, transaction
 
 from games import events
-from games.minutes import PREDICTION_MINUTE
-from games.models import Game, MinuteDifferential
+from games.minutes import HALFTIME_MINUTE, PREDICTION_MINUTE
+from games.models import Game, GameStatus, MinuteDifferential
 from predictions.forecasting import GameContext, load_forecaster
 from predictions.models import Prediction
 
@@ -18,6 +18,15 @@ logger = logging.getLogger(__name__)
 
 class PatternIncomplete(Exception):
     """Minute 18 is not closed yet (or rows are missing)."""
+
+
+def _closed_value(game_id: str, minute: int) -> int | None:
+    """A minute's differential if it has closed (a slow worker may predict late)."""
+    return (
+        MinuteDifferential.objects.filter(game_id=game_id, minute=minute)
+        .values_list("differential", flat=True)
+        .first()
+    )
 
 
 def make_prediction(game_id: str) -> Prediction:
@@ -58,6 +67,8 @@ def make_prediction(game_id: str) -> Prediction:
         final_hi90=forecast.final_hi90,
         home_win_probability=forecast.home_win_probability,
         latency_ms=0.0,
+        actual_halftime=_closed_value(game_id, HALFTIME_MINUTE),
+        actual_final=game.differential if game.status == GameStatus.FINAL else None,
     )
     try:
         with transaction.atomic():

@@ -98,7 +98,7 @@ def train_lstm(
         dtype=torch.float32,
     )
     order = rng.permutation(len(x))
-    n_hold = int(round(config.holdout_share * len(x)))
+    n_hold = round(config.holdout_share * len(x))
     hold, fit = order[:n_hold], order[n_hold:]
     loss_weights = torch.tensor([1.0, config.final_loss_weight])
 

@@ -45,6 +45,7 @@ class GameState:
     home: TeamState
     away: TeamState
     start_time: dt.datetime | None
+    sealed: bool = False  # nothing more can happen at ``elapsed`` (a period or the game ended)
 
     @property
     def differential(self) -> int:
@@ -100,16 +101,27 @@ def _start_time(value: Any) -> dt.datetime | None:
     return parsed
 
 
+def _ended(status: int, status_text: str) -> bool:
+    return status == STATUS_FINAL or status_text.lower().startswith(("end", "half"))
+
+
 def _elapsed(status: int, period: int, clock: float | None, status_text: str) -> float:
     """Elapsed game seconds of a state; an empty clock means a break or the end."""
     if status == STATUS_SCHEDULED or period == 0:
         return 0.0
+    if _ended(status, status_text):
+        return float(period_end(period))
     if clock is not None:
         return elapsed_seconds(period, clock)
-    if status == STATUS_FINAL or status_text.lower().startswith(("end", "half")):
-        return float(period_end(period))
     # An empty clock without an end marker: the period has not started ticking.
     return float(period_start(period))
+
+
+def _sealed(status: int, period: int, elapsed: float, status_text: str) -> bool:
+    """True when the state ends its period or the game, or a new period has begun."""
+    if status == STATUS_SCHEDULED:
+        return False
+    return _ended(status, status_text) or (period > 1 and elapsed == period_start(period))
 
 
 def parse_game(data: Mapping[str, Any]) -> GameState:
@@ -124,16 +136,18 @@ def parse_game(data: Mapping[str, Any]) -> GameState:
         raise ValueError(f"status {status} with period {period}")
     status_text = str(data.get("gameStatusText", "")).strip()
     clock = parse_clock(str(data.get("gameClock") or ""))
+    elapsed = _elapsed(status, period, clock, status_text)
     return GameState(
         game_id=game_id,
         status=status,
         status_text=status_text,
         period=period,
         clock_seconds=clock,
-        elapsed=_elapsed(status, period, clock, status_text),
+        elapsed=elapsed,
         home=_team(data.get("homeTeam"), "homeTeam"),
         away=_team(data.get("awayTeam"), "awayTeam"),
         start_time=_start_time(data.get("gameTimeUTC")),
+        sealed=_sealed(status, period, elapsed, status_text),
     )
 
 

@@ -287,22 +287,19 @@ def test_live_states_carry_the_running_max_in_clock_order() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "close_minutes closes minute m on the FIRST state at exactly 60*m s; free throws at "
-        "the same stopped clock come later (0022400762: m45 is +1 live, +2 in the dataset)"
-    ),
-)
-def test_gap_recovery_closes_the_same_minutes_as_the_batch_series() -> None:
+def test_the_live_path_closes_the_same_minutes_as_the_batch_series() -> None:
+    # 0022400762 has free throws on a clock stopped at 45:00 (2700.0 s) and an overtime.
     states = states_from_live_playbyplay(live_actions("0022400762"))
     closed: list[MinuteValue] = []
     previous: ScoreState | None = None
-    for state in states:
-        closed += close_minutes(closed[-1].minute if closed else 0, previous, state)
+    final = ScoreState(period_end(5), states[-1].home, states[-1].away)
+    for state in [*states, final]:
+        sealed = state is final
+        closed += close_minutes(closed[-1].minute if closed else 0, previous, state, sealed)
         previous = state
 
     assert [m.differential for m in closed] == minute_series(states, period_end(5))
+    assert closed[44].differential == 2  # minute 45 counts both free throws
 
 
 # --- replay night -----------------------------------------------------------------

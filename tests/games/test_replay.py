@@ -81,3 +81,27 @@ def test_replaying_a_night_end_to_end_makes_real_predictions(
         assert prediction.halftime_lo90 <= prediction.halftime_point <= prediction.halftime_hi90
         assert prediction.latency_ms > 0
     assert not MinuteDifferential.objects.filter(imputed=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_predictions_learn_their_actual_outcomes_at_halftime_and_final(
+    redis_client: Any, eager_celery: None
+) -> None:
+    feed = build_replay_feed()
+    history = {row.game_id: row for row in read_history(settings.HISTORY_FILE)}
+    halftime_tick = 30  # every game of the first wave is past minute 24 by now
+    for _ in range(halftime_tick):
+        poll_scoreboard(feed)
+    first = feed.board.night.games[0].game_id
+    prediction = Prediction.objects.get(game_id=first)
+    assert prediction.actual_halftime == history[first].halftime_diff
+    assert prediction.actual_final is None
+    for _ in range(feed.board.last_tick() + 1 - halftime_tick):
+        poll_scoreboard(feed)
+    for prediction in Prediction.objects.all():
+        recorded = history[prediction.game_id]
+        assert (prediction.actual_halftime, prediction.actual_final) == (
+            recorded.halftime_diff,
+            recorded.final_diff,
+        )
+        assert prediction.halftime_error == recorded.halftime_diff - prediction.halftime_point
