@@ -126,7 +126,10 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
             halftime = next((m.differential for m in observation.minutes if m.minute == 24), None)
             if halftime is not None or observation.became_final:
                 outcomes[game_id] = (halftime, game.differential if observation.became_final else None)
-        Game.objects.bulk_update(changed, STATE_FIELDS)
+        # One INSERT ... ON CONFLICT DO UPDATE: far cheaper than bulk_update's CASE WHENs.
+        Game.objects.bulk_create(
+            changed, update_conflicts=True, unique_fields=["game_id"], update_fields=STATE_FIELDS
+        )
         Snapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
         MinuteDifferential.objects.bulk_create(minutes, ignore_conflicts=True)
         result.snapshots, result.minutes = len(snapshots), len(minutes)
