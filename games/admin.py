@@ -9,7 +9,7 @@ class MinuteInline(admin.TabularInline):
     model = MinuteDifferential
     extra = 0
     can_delete = False
-    fields = ["minute", "home_score", "away_score", "differential", "imputed", "reconciled"]
+    fields = ("minute", "home_score", "away_score", "differential", "imputed", "reconciled")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]

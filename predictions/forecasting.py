@@ -44,8 +44,11 @@ class Forecast:
 
 
 class Forecaster(Protocol):
-    name: str
-    version: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
 
     def forecast(self, pattern: Sequence[int], context: GameContext) -> Forecast: ...
 

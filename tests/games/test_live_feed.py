@@ -26,7 +26,7 @@ def test_it_fetches_the_scoreboard_with_the_referer_merged_into_the_defaults(
     assert sent.headers["Referer"] == "https://www.nba.com/"
     assert sent.headers["Host"] == "cdn.nba.com"  # nba_api's defaults are kept
     assert "Firefox" in sent.headers["User-Agent"]
-    assert sent.req_kwargs["timeout"] == 3.5
+    assert sent.req_kwargs["timeout"] == 3.5  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -62,7 +63,7 @@ def test_recent_stats_cover_the_last_hundred_runs() -> None:
     now = timezone.now()
     PollRun.objects.bulk_create(
         PollRun(
-            started_at=now - timezone.timedelta(seconds=10 * i),
+            started_at=now - dt.timedelta(seconds=10 * i),
             feed="t",
             outcome="ok",
             fetch_ms=1.0,
