@@ -1,3 +1,8 @@
+FROM node:20-slim AS frontend
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
@@ -8,6 +13,7 @@ COPY games ./games
 COPY predictions ./predictions
 RUN pip install .
 COPY . .
+COPY --from=frontend /app/node_modules ./node_modules
 RUN DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput --verbosity 0
 RUN useradd --create-home app && chown -R app /app
 USER app

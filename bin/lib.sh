@@ -26,6 +26,17 @@ ensure_python_env() {
   fi
 }
 
+# Front-end libraries (package.json / package-lock.json) into node_modules, served by
+# Django staticfiles from there. Reinstalled when the lockfile changes.
+ensure_node_modules() {
+  command -v npm >/dev/null || { log "npm is required (Debian: apt-get install -y nodejs npm)"; return 1; }
+  local stamp="$ROOT/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then
+    log "installing front-end packages (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 pg_answers() { pg_isready -q -h "${PGHOST:-127.0.0.1}" -p "${PGPORT:-5432}" 2>/dev/null; }
 redis_answers() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
 

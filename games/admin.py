@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import reverse
 
 from games.models import Game, MinuteDifferential, PollRun, Snapshot
 
@@ -34,6 +35,9 @@ class GameAdmin(admin.ModelAdmin):
     date_hierarchy = "game_date"
     inlines = [MinuteInline]
 
+    def view_on_site(self, obj: Game) -> str:
+        return reverse("game-detail", args=[obj.game_id])
+
 
 @admin.register(Snapshot)
 class SnapshotAdmin(admin.ModelAdmin):
@@ -46,9 +50,10 @@ class SnapshotAdmin(admin.ModelAdmin):
         "home_score",
         "away_score",
     ]
-    list_filter = ["status"]
-    search_fields = ["game__game_id"]
+    list_filter = ["status", "game__game_date"]
+    search_fields = ["game__game_id", "game__home_tricode", "game__away_tricode"]
     list_select_related = ["game"]
+    date_hierarchy = "observed_at"
 
 
 @admin.register(PollRun)

@@ -7,12 +7,15 @@ group send per group rather than one per game.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import threading
 from collections.abc import Iterable
 from typing import Any, Literal, NotRequired, TypedDict
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers, get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
@@ -110,6 +113,52 @@ def error_message(code: str, detail: str) -> dict[str, Any]:
     return _message("error", code=code, detail=detail)
 
 
+def subscribed_message(game: GamePayload, minutes: list[MinutePayload]) -> dict[str, Any]:
+    """The ack of a subscription: the game's full state and every closed minute so far."""
+    return _message("subscribed", game_id=game["game_id"], game=game, minutes=minutes)
+
+
+def unsubscribed_message(game_id: str) -> dict[str, Any]:
+    return _message("unsubscribed", game_id=game_id)
+
+
+SEND_TIMEOUT_SECONDS = 5.0
+_sender_lock = threading.Lock()
+_sender: tuple[int, asyncio.AbstractEventLoop] | None = None
+
+
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    """This process's event loop for group sends, running in a daemon thread.
+
+    ``async_to_sync`` from a plain worker thread runs each call on a new event loop,
+    and channels_redis keeps its Redis connections per loop: every poll paid for new
+    connections. One long-lived loop (re-created after a fork) reuses them.
+    """
+    global _sender
+    with _sender_lock:
+        if _sender is None or _sender[0] != os.getpid() or _sender[1].is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="group-sends", daemon=True).start()
+            _sender = (os.getpid(), loop)
+        return _sender[1]
+
+
+_sender_layers: tuple[Any, Any] | None = None
+
+
+def _sender_layer(shared: Any) -> Any:
+    """A layer instance of the sender loop's own, built like ``shared`` (the default).
+
+    Its connections live only in the sender loop, so nothing else in the process
+    (a consumer, a test flushing the layer) ever touches them from another loop.
+    """
+    global _sender_layers
+    with _sender_lock:
+        if _sender_layers is None or _sender_layers[0] is not shared:
+            _sender_layers = (shared, channel_layers.make_backend(DEFAULT_CHANNEL_LAYER))
+        return _sender_layers[1]
+
+
 async def _send_all(layer: Any, batches: list[tuple[str, list[dict[str, Any]]]]) -> None:
     for group, messages in batches:
         event: LayerEvent = {"type": "game.update", "messages": messages}
@@ -117,12 +166,14 @@ async def _send_all(layer: Any, batches: list[tuple[str, list[dict[str, Any]]]])
 
 
 def send_now(batches: list[tuple[str, list[dict[str, Any]]]]) -> None:
-    """Send each group its messages, in one trip into the event loop."""
+    """Send each group its messages, in one trip into the sender event loop."""
     layer = get_channel_layer()
     if layer is None or not batches:
         return
     try:
-        async_to_sync(_send_all)(layer, batches)
+        sender = _sender_layer(layer)
+        future = asyncio.run_coroutine_threadsafe(_send_all(sender, batches), _sender_loop())
+        future.result(timeout=SEND_TIMEOUT_SECONDS)
     except Exception:  # a push failure must never undo or repeat a committed poll
         logger.exception("push to %d groups failed; clients resync on reconnect", len(batches))
 

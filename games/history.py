@@ -231,13 +231,17 @@ def _nba_teams() -> dict[str, dict[str, Any]]:
     return {team["abbreviation"]: team for team in teams.get_teams()}
 
 
+# nba_api's static list gives the city a team plays in; the live scoreboard's teamCity
+# is the name's prefix instead (real payload: tests/fixtures/scoreboard_2023-04-20.json).
+LIVE_FEED_CITY = {"GSW": "Golden State", "LAC": "LA"}
+
+
 def team_info(tricode: str, wins: int, losses: int) -> HistoricalTeam:
     team = _nba_teams().get(tricode)
     if team is None:
         raise HistoryError(f"unknown team tricode {tricode!r}")
-    return HistoricalTeam(
-        int(team["id"]), tricode, str(team["city"]), str(team["nickname"]), wins, losses
-    )
+    city = LIVE_FEED_CITY.get(tricode, str(team["city"]))
+    return HistoricalTeam(int(team["id"]), tricode, city, str(team["nickname"]), wins, losses)
 
 
 def _game_states(game: pd.DataFrame) -> tuple[ScoreState, ...]:

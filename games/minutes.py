@@ -13,7 +13,6 @@ state is filled from the last state before it and flagged ``imputed``.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -80,16 +79,21 @@ def minute_series(states: Iterable[ScoreState], end_elapsed: float) -> list[int]
     every scoring event is a state. Scores are taken as a running maximum, because
     rows at the same clock sometimes carry a stale score.
     """
-    values: list[int] = []
+    return [home - away for home, away in minute_scores(states, end_elapsed)]
+
+
+def minute_scores(states: Iterable[ScoreState], end_elapsed: float) -> list[tuple[int, int]]:
+    """(home, away) for minutes 1..end_elapsed/60: the scores behind ``minute_series``."""
+    values: list[tuple[int, int]] = []
     home = away = 0
     minute = 1
     last_minute = last_closed_minute(end_elapsed, sealed=True)
     for state in states:
         while minute <= last_minute and state.elapsed > 60 * minute:
-            values.append(home - away)
+            values.append((home, away))
             minute += 1
         home, away = max(home, state.home), max(away, state.away)
     while minute <= last_minute:
-        values.append(home - away)
+        values.append((home, away))
         minute += 1
     return values

@@ -30,6 +30,7 @@ class Observation:
     minutes: list[MinuteValue] = field(default_factory=list)
     became_final: bool = False
     ignored: str = ""
+    corrected: str = ""  # a score went down: a stat correction, accepted as the new truth
 
     @property
     def forecast_due(self) -> bool:
@@ -153,6 +154,14 @@ class Game(models.Model):
             changed=current != new or (not self.observed and state.status != GameStatus.SCHEDULED),
             became_final=state.status == GameStatus.FINAL and self.status != GameStatus.FINAL,
         )
+        if self.observed and (state.home.score, state.away.score) != (
+            max(state.home.score, self.home_score),
+            max(state.away.score, self.away_score),
+        ):
+            observation.corrected = (
+                f"score went back from {self.home_score}-{self.away_score} "
+                f"to {state.home.score}-{state.away.score}"
+            )
         if state.status != GameStatus.SCHEDULED:
             reached = ScoreState(state.elapsed, state.home.score, state.away.score)
             observation.minutes = close_minutes(

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import LockError
 
-from games import events
+from games import events, metrics
 from games.feed import Feed, FeedError, get_feed
 from games.feed.parser import GameState, PayloadError, Scoreboard, parse_scoreboard
 from games.models import (
@@ -92,6 +93,10 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
             if observation.ignored:
                 logger.warning("game %s: ignored a state: %s", game_id, observation.ignored)
                 continue
+            if observation.corrected:
+                logger.warning(
+                    "game %s: accepted a stat correction: %s", game_id, observation.corrected
+                )
             if not (observation.changed or observation.minutes):
                 continue
             game.updated_at = now
@@ -125,7 +130,10 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
                 result.predictions_queued.append(game_id)
             halftime = next((m.differential for m in observation.minutes if m.minute == 24), None)
             if halftime is not None or observation.became_final:
-                outcomes[game_id] = (halftime, game.differential if observation.became_final else None)
+                outcomes[game_id] = (
+                    halftime,
+                    game.differential if observation.became_final else None,
+                )
         # One INSERT ... ON CONFLICT DO UPDATE: far cheaper than bulk_update's CASE WHENs.
         Game.objects.bulk_create(
             changed, update_conflicts=True, unique_fields=["game_id"], update_fields=STATE_FIELDS
@@ -179,10 +187,12 @@ def poll_scoreboard(feed: Feed | None = None) -> PollRun:
         start = time.perf_counter()
         board = parse_scoreboard(payload)
         result = ingest_scoreboard(board)
+        check_continuity(board)
     except (FeedError, PayloadError) as exc:
         run.outcome, run.error = PollOutcome.FETCH_ERROR, str(exc)
         logger.warning("poll failed: %s", exc)
         run.save()
+        metrics.record_poll(run)
         raise FeedError(str(exc)) from exc
     except Exception as exc:
         run.outcome, run.error = PollOutcome.ERROR, f"{exc.__class__.__name__}: {exc}"
@@ -194,6 +204,7 @@ def poll_scoreboard(feed: Feed | None = None) -> PollRun:
     run.outcome, run.games, run.rejected = PollOutcome.OK, result.games, len(board.rejected)
     run.board_date = board.game_date
     run.save()
+    metrics.record_poll(run)
     logger.info(
         "poll ok: %d games, %d rejected, %d snapshots, %d minutes, %.1f+%.1f ms",
         result.games,
@@ -206,23 +217,61 @@ def poll_scoreboard(feed: Feed | None = None) -> PollRun:
     return run
 
 
+def check_continuity(board: Scoreboard) -> None:
+    """Log what a poll cannot fix: live games missing from the board, a date rollover.
+
+    A game that vanishes keeps its last state (nothing is deleted) and is picked up
+    again if it comes back; a game live across the scoreboard's date rollover keeps
+    its own date (``_lock_games`` only dates new games).
+    """
+    on_board = {state.game_id for state in board.games} | {r.game_id for r in board.rejected}
+    live = dict(Game.objects.filter(status=GameStatus.LIVE).values_list("pk", "game_date"))
+    vanished = sorted(set(live) - on_board)
+    if vanished:
+        logger.warning(
+            "live games missing from the %s scoreboard, kept at their last state: %s",
+            board.game_date,
+            ", ".join(vanished),
+        )
+    last = PollRun.objects.filter(outcome=PollOutcome.OK, board_date__isnull=False).first()
+    if last is not None and board.game_date is not None and board.game_date != last.board_date:
+        carried = sorted(pk for pk, day in live.items() if day != board.game_date)
+        logger.info(
+            "scoreboard date rolled over from %s to %s; %d games of earlier dates still live: %s",
+            last.board_date,
+            board.game_date,
+            len(carried),
+            ", ".join(carried) or "none",
+        )
+
+
 def poll_exclusively(feed: Feed | None = None) -> PollRun | None:
-    """One poll at a time across all workers (a Redis lock); None when one is running."""
+    """One poll at a time across all workers (a Redis lock); None when one is running.
+
+    If Redis cannot be reached the poll still runs and persists to PostgreSQL without
+    the lock: overlapping polls are safe (they serialise on the games' row locks and
+    are idempotent), while a skipped poll would lose the state.
+    """
     lock = get_redis().lock(POLL_LOCK_KEY, timeout=settings.POLL_LOCK_SECONDS)
-    if not lock.acquire(blocking=False):
+    try:
+        acquired = lock.acquire(blocking=False)
+    except RedisConnectionError as exc:
+        logger.warning("poll lock unavailable (Redis: %s); polling without it", exc)
+        return poll_scoreboard(feed)
+    if not acquired:
         logger.info("poll skipped: the previous poll still holds the lock")
         return None
     try:
         return poll_scoreboard(feed)
     finally:
-        with contextlib.suppress(LockError):
+        with contextlib.suppress(LockError, RedisConnectionError):
             lock.release()
 
 
 def current_games() -> QuerySet[Game]:
-    """Today's games: the latest polled scoreboard date, plus any game still live."""
+    """Today's games: the latest polled scoreboard date, plus games still live from the
+    day before (a game live across the rollover; an older "live" one vanished unfinished)."""
     last = PollRun.objects.filter(outcome=PollOutcome.OK, board_date__isnull=False).first()
-    day = last.board_date if last else timezone.localdate()
-    return Game.objects.filter(Q(game_date=day) | Q(status=GameStatus.LIVE)).select_related(
-        "prediction"
-    )
+    day = last.board_date if last and last.board_date else timezone.localdate()
+    carried = Q(status=GameStatus.LIVE, game_date__gte=day - dt.timedelta(days=1))
+    return Game.objects.filter(Q(game_date=day) | carried).select_related("prediction")

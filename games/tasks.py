@@ -1,11 +1,26 @@
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
-from django.db import OperationalError
+from django.db import OperationalError, connections
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from games.feed import FeedError
 from games.services import poll_exclusively
+
+logger = logging.getLogger(__name__)
+
+
+def discard_broken_connections() -> None:
+    """Close database connections that failed (server restarted, connection dropped).
+
+    A Celery worker closes connections around every task it runs, but a retry that
+    runs in place (eager mode, or a caller looping) would reuse the dead one.
+    """
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close_if_unusable_or_obsolete()
 
 
 @shared_task(
@@ -17,5 +32,10 @@ from games.services import poll_exclusively
     ignore_result=True,
 )
 def poll_scoreboard() -> str:
-    run = poll_exclusively()
+    try:
+        run = poll_exclusively()
+    except OperationalError as exc:
+        logger.warning("poll hit a database error, retrying on a new connection: %s", exc)
+        discard_broken_connections()
+        raise
     return run.outcome if run else "skipped"

@@ -51,6 +51,24 @@ if not SECRET_KEY:
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# --- HTTPS and cookies: production-safe whenever DEBUG is off ------------------
+# Behind a TLS-terminating load balancer set SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO
+# (only if the balancer overwrites that header). /healthz and /metrics are exempt from
+# the redirect so plain-HTTP health checks and scrapes keep working.
+SECURE_SSL_REDIRECT = _read("SECURE_SSL_REDIRECT", bool, not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = _read("SECURE_HSTS_SECONDS", int, 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _read("SECURE_HSTS_INCLUDE_SUBDOMAINS", bool, not DEBUG)
+SECURE_HSTS_PRELOAD = _read("SECURE_HSTS_PRELOAD", bool, not DEBUG)
+SESSION_COOKIE_SECURE = _read("SESSION_COOKIE_SECURE", bool, not DEBUG)
+CSRF_COOKIE_SECURE = _read("CSRF_COOKIE_SECURE", bool, not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+_proxy_header = env.str("SECURE_PROXY_SSL_HEADER", default="")
+SECURE_PROXY_SSL_HEADER = (_proxy_header, "https") if _proxy_header else None
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -62,6 +80,7 @@ INSTALLED_APPS = [
     "channels",
     "games",
     "predictions",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -122,6 +141,17 @@ CHANNEL_LAYERS = {
         },
     }
 }
+# CHANNEL_LAYER=pubsub: channels_redis's Redis pub/sub layer (one PUBLISH per group send,
+# whatever the number of clients; no buffering for a consumer that is away). See
+# docs/performance.md for both measured.
+if _choice("CHANNEL_LAYER", "redis", ("redis", "pubsub")) == "pubsub":
+    CHANNEL_LAYERS["default"] = {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {
+            "hosts": [REDIS_URL],
+            "prefix": env.str("CHANNEL_LAYER_PREFIX", default="livescores"),
+        },
+    }
 
 # --- Celery -------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL
@@ -172,18 +202,43 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # Chart.js from npm (package.json; `npm ci` in bin/up and bin/test), never copied by hand.
+    ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+# --- Dashboard and WebSocket API -----------------------------------------------
+# Anonymous WebSocket clients are refused (close code 4401) unless this opens the
+# read-only public stream; the dashboard pages always need a staff login.
+WS_PUBLIC_STREAM = _read("WS_PUBLIC_STREAM", bool, False)
+
+# --- Operations -----------------------------------------------------------------
+# /healthz fails when the last successful poll is older than this.
+HEALTH_MAX_POLL_AGE_SECONDS = _positive(
+    "HEALTH_MAX_POLL_AGE_SECONDS", float, max(60.0, 6 * POLL_INTERVAL_SECONDS)
+)
+# When set, /metrics needs "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 LOG_LEVEL = _choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
+LOG_FORMAT = _choice("LOG_FORMAT", "plain", ("plain", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {  # one JSON object per line (python-json-logger), for log shippers
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "games": {"level": LOG_LEVEL},

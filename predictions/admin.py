@@ -1,23 +1,144 @@
 from __future__ import annotations
 
+import json
+
 from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from predictions.models import Prediction
 
 
+def _signed(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:+.{digits}f}"
+
+
 @admin.register(Prediction)
 class PredictionAdmin(admin.ModelAdmin):
+    """Forecasts are written by the pipeline only: read-only, with their outcome and error."""
+
     list_display = [
         "game",
-        "created_at",
+        "game_date",
         "model_name",
         "model_version",
         "halftime_point",
-        "halftime_lo90",
-        "halftime_hi90",
+        "halftime_interval90",
         "actual_halftime",
+        "halftime_error_display",
+        "covered90",
+        "final_point",
+        "actual_final",
+        "final_error_display",
         "latency_ms",
     ]
-    list_filter = ["model_name", "model_version"]
+    list_filter = ["model_name", "model_version", "game__game_date"]
     search_fields = ["game__game_id", "game__home_tricode", "game__away_tricode"]
     list_select_related = ["game"]
+    date_hierarchy = "created_at"
+    fieldsets = [
+        (
+            None,
+            {"fields": ["game_link", "created_at", "model_name", "model_version", "latency_ms"]},
+        ),
+        (
+            "Halftime",
+            {
+                "fields": [
+                    "halftime_point",
+                    "halftime_interval90",
+                    "halftime_interval95",
+                    "actual_halftime",
+                    "halftime_error_display",
+                    "covered90",
+                ]
+            },
+        ),
+        (
+            "Final",
+            {
+                "fields": [
+                    "final_point",
+                    "final_interval90",
+                    "home_win_probability",
+                    "actual_final",
+                    "final_error_display",
+                ]
+            },
+        ),
+        (
+            "Inputs and explanation",
+            {
+                "fields": [
+                    "input_pattern",
+                    "input_imputed_minutes",
+                    "components_json",
+                    "neighbours_json",
+                ]
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Prediction | None = None) -> list[str]:
+        return [str(f) for _, options in self.fieldsets for f in options["fields"]]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Prediction | None = None) -> bool:
+        return False
+
+    @admin.display(description="date", ordering="game__game_date")
+    def game_date(self, obj: Prediction) -> object:
+        return obj.game.game_date
+
+    @admin.display(description="game")
+    def game_link(self, obj: Prediction) -> str:
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">dashboard page</a>',
+            reverse("admin:games_game_change", args=[obj.game_id]),
+            obj.game,
+            reverse("game-detail", args=[obj.game_id]),
+        )
+
+    @admin.display(description="halftime 90%")
+    def halftime_interval90(self, obj: Prediction) -> str:
+        return f"[{obj.halftime_lo90}, {obj.halftime_hi90}]"
+
+    @admin.display(description="halftime 95%")
+    def halftime_interval95(self, obj: Prediction) -> str:
+        if obj.halftime_lo95 is None:
+            return "-"
+        return f"[{obj.halftime_lo95}, {obj.halftime_hi95}]"
+
+    @admin.display(description="final 90%")
+    def final_interval90(self, obj: Prediction) -> str:
+        if obj.final_lo90 is None:
+            return "-"
+        return f"[{obj.final_lo90}, {obj.final_hi90}]"
+
+    @admin.display(description="halftime error (actual - forecast)")
+    def halftime_error_display(self, obj: Prediction) -> str:
+        return _signed(obj.halftime_error)
+
+    @admin.display(description="final error (actual - forecast)")
+    def final_error_display(self, obj: Prediction) -> str:
+        return _signed(obj.final_error)
+
+    @admin.display(description="in 90%", boolean=True)
+    def covered90(self, obj: Prediction) -> bool | None:
+        return obj.covers_halftime()
+
+    @admin.display(description="components")
+    def components_json(self, obj: Prediction) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.components, indent=1))
+
+    @admin.display(description="historical games it leans on")
+    def neighbours_json(self, obj: Prediction) -> str:
+        if not obj.neighbours:
+            return "none named by this model"
+        return format_html("<pre>{}</pre>", json.dumps(obj.neighbours, indent=1))
+
+    def view_on_site(self, obj: Prediction) -> str:
+        return reverse("game-detail", args=[obj.game_id])

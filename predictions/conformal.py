@@ -1,4 +1,4 @@
-"""Split-conformal intervals for integer outcomes, optionally per lead bin (Mondrian).
+"""Split-conformal intervals for integer outcomes: per lead bin (Mondrian) or normalized.
 
 Outcomes (point differentials) are integers, so an interval around a real point
 ``p`` is rounded outward: ``[floor(p - t), ceil(p + t)]``. Calibrating the plain
@@ -104,3 +104,189 @@ class MondrianConformal:
             pooled=dict(data["pooled"]),
             counts=list(data.get("counts", [])),
         )
+
+
+# --- Normalized (locally weighted) split-conformal -------------------------------------
+#
+# The score is the integer score divided by a scale s(x) > 0, so one pooled quantile q
+# gives half-widths q * s(x) that vary smoothly with the lead instead of jumping between
+# three separately calibrated bins. With a flat scale this is plain pooled conformal.
+
+LEAD_CAP = 25.0  # |d18| beyond this is treated as 25 by the scale model
+
+
+def _lead_design(d18: np.ndarray) -> np.ndarray:
+    lead = np.minimum(np.abs(np.asarray(d18, dtype=float)), LEAD_CAP) / 10.0
+    return np.column_stack([np.ones(len(lead)), lead, lead**2])
+
+
+@dataclass(frozen=True)
+class ScaleModel:
+    """Expected score as a quadratic in the (capped) minute-18 lead, with a floor.
+
+    Fit it to integer scores (``integer_scores``) so that score / scale is as close
+    to identically distributed across leads as the quadratic allows.
+    """
+
+    coef: tuple[float, float, float] = (1.0, 0.0, 0.0)
+    floor: float = 1.0
+
+    @classmethod
+    def fit(cls, d18: np.ndarray, scores: np.ndarray) -> ScaleModel:
+        design = _lead_design(d18)
+        beta, *_ = np.linalg.lstsq(design, np.asarray(scores, dtype=float), rcond=None)
+        floor = 0.25 * float(np.mean(scores))
+        return cls(coef=(float(beta[0]), float(beta[1]), float(beta[2])), floor=floor)
+
+    def predict(self, d18: np.ndarray) -> np.ndarray:
+        d18 = np.atleast_1d(np.asarray(d18, dtype=float))
+        return np.maximum(_lead_design(d18) @ np.asarray(self.coef), self.floor)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"coef": list(self.coef), "floor": self.floor}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScaleModel:
+        c = data["coef"]
+        return cls(coef=(float(c[0]), float(c[1]), float(c[2])), floor=float(data["floor"]))
+
+
+@dataclass
+class NormalizedConformal:
+    """Half-width = factor(level) * scale(d18); one pooled factor per level."""
+
+    levels: tuple[float, ...]
+    scale: ScaleModel
+    factors: dict[str, float] = field(default_factory=dict)
+    n: int = 0
+    method: str = "normalized"
+
+    @staticmethod
+    def key(level: float) -> str:
+        return f"{level:.3f}"
+
+    @classmethod
+    def calibrate(
+        cls,
+        outcomes: np.ndarray,
+        points: np.ndarray,
+        d18: np.ndarray,
+        scale: ScaleModel,
+        levels: tuple[float, ...] = (0.90, 0.95),
+    ) -> NormalizedConformal:
+        scores = integer_scores(outcomes, points) / scale.predict(d18)
+        model = cls(levels=levels, scale=scale, n=len(scores))
+        for level in levels:
+            model.factors[cls.key(level)] = conformal_quantile(scores, level)
+        return model
+
+    def half_width(self, level: float, d18: np.ndarray) -> np.ndarray:
+        return self.factors[self.key(level)] * self.scale.predict(d18)
+
+    def intervals(
+        self, points: np.ndarray, d18: np.ndarray, level: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        points = np.asarray(points, dtype=float)
+        t = self.half_width(level, d18) + _EPS
+        return np.floor(points - t).astype(int), np.ceil(points + t).astype(int)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "levels": list(self.levels),
+            "scale": self.scale.as_dict(),
+            "factors": self.factors,
+            "n": self.n,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NormalizedConformal:
+        return cls(
+            levels=tuple(data["levels"]),
+            scale=ScaleModel.from_dict(data["scale"]),
+            factors={k: float(v) for k, v in data["factors"].items()},
+            n=int(data.get("n", 0)),
+            method=data.get("method", "normalized"),
+        )
+
+
+def intervals_at(
+    model: MondrianConformal | NormalizedConformal,
+    points: np.ndarray,
+    d18: np.ndarray,
+    bins: np.ndarray,
+    level: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rounded intervals from either calibration (Mondrian reads bins, normalized d18)."""
+    if isinstance(model, NormalizedConformal):
+        return model.intervals(points, d18, level)
+    return model.intervals(points, bins, level)
+
+
+def conformal_from_dict(data: dict[str, Any]) -> MondrianConformal | NormalizedConformal:
+    if data.get("method") in ("normalized", "pooled"):
+        return NormalizedConformal.from_dict(data)
+    return MondrianConformal.from_dict(data)
+
+
+def split_half_study(
+    outcomes: np.ndarray,
+    points: np.ndarray,
+    d18: np.ndarray,
+    bins: np.ndarray,
+    n_bins: int,
+    scale: ScaleModel,
+    levels: tuple[float, ...],
+    repeats: int = 200,
+    seed: int = 0,
+) -> dict[str, dict[str, Any]]:
+    """Calibrate on a random half, measure per-bin coverage on the other half, repeatedly.
+
+    Compares Mondrian (per bin), pooled and normalized calibration. For each method and
+    level: mean coverage per bin, the root-mean-square deviation of per-bin coverage
+    from nominal (percentage points), the share of splits with some bin off by more
+    than 3 points, and the mean width.
+    """
+    outcomes, points = np.asarray(outcomes, float), np.asarray(points, float)
+    d18, bins = np.asarray(d18, float), np.asarray(bins, int)
+    rng = np.random.default_rng(seed)
+    half = len(outcomes) // 2
+    methods = ("pooled", "normalized", "mondrian")  # simplest first: ties go to it
+    cov = {(m, lv): [] for m in methods for lv in levels}
+    width = {(m, lv): [] for m in methods for lv in levels}
+    for _ in range(repeats):
+        order = rng.permutation(len(outcomes))
+        a, b = order[:half], order[half:]
+        fitted: dict[str, MondrianConformal | NormalizedConformal] = {
+            "pooled": NormalizedConformal.calibrate(
+                outcomes[a], points[a], d18[a], ScaleModel(), levels
+            ),
+            "normalized": NormalizedConformal.calibrate(
+                outcomes[a], points[a], d18[a], scale, levels
+            ),
+            "mondrian": MondrianConformal.calibrate(
+                outcomes[a], points[a], bins[a], levels, n_bins
+            ),
+        }
+        for m, model in fitted.items():
+            for lv in levels:
+                lo, hi = intervals_at(model, points[b], d18[b], bins[b], lv)
+                hit = (outcomes[b] >= lo) & (outcomes[b] <= hi)
+                cov[m, lv].append([100 * hit[bins[b] == k].mean() for k in range(n_bins)])
+                width[m, lv].append(float((hi - lo).mean()))
+    out: dict[str, dict[str, Any]] = {m: {} for m in methods}
+    for (m, lv), rows in cov.items():
+        arr = np.asarray(rows)
+        dev = arr - 100 * lv
+        out[m][NormalizedConformal.key(lv)] = {
+            "mean_coverage_by_bin": arr.mean(axis=0).round(2).tolist(),
+            "rms_deviation_by_bin": np.sqrt((dev**2).mean(axis=0)).round(3).tolist(),
+            "share_any_bin_off_by_3": float((np.abs(dev) > 3).any(axis=1).mean()),
+            "mean_width": float(np.mean(width[m, lv])),
+        }
+    return out
+
+
+def study_score(study: dict[str, Any]) -> float:
+    """Mean RMS per-bin coverage deviation over levels (lower is steadier)."""
+    return float(np.mean([np.mean(v["rms_deviation_by_bin"]) for v in study.values()]))

@@ -3,8 +3,9 @@
 A ``LinearStacker`` maps component forecasts of the *change* from minute 18 (plus
 home-minus-away team strength and the minute-18 differential) to the ensemble's
 change; its weights are fitted on the validation season (2023-24). Intervals come
-from Mondrian split-conformal calibration per lead bin, the win probability from
-a logistic calibration of the final-margin forecast. Serving is numpy only.
+from split-conformal calibration (normalized by a lead-dependent scale, pooled, or
+Mondrian per lead bin: whichever the card names), the win probability from a
+logistic calibration of the final-margin forecast. Serving is numpy only.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ from typing import Any
 import numpy as np
 
 from games.minutes import PREDICTION_MINUTE
-from predictions.conformal import MondrianConformal
+from predictions.conformal import (
+    MondrianConformal,
+    NormalizedConformal,
+    conformal_from_dict,
+    intervals_at,
+)
 from predictions.dejavu import DejavuConfig, DejavuIndex
 from predictions.features import lead_bin, strength_difference
 from predictions.forecasting import Forecast, GameContext
@@ -101,8 +107,8 @@ class EnsembleForecaster:
     lstm: NumpyLSTM
     halftime_stacker: LinearStacker
     final_stacker: LinearStacker
-    halftime_conformal: MondrianConformal
-    final_conformal: MondrianConformal
+    halftime_conformal: MondrianConformal | NormalizedConformal
+    final_conformal: MondrianConformal | NormalizedConformal
     winprob: Logistic
     library_meta: dict[str, np.ndarray]
     name: str = MODEL_NAME
@@ -126,8 +132,8 @@ class EnsembleForecaster:
             lstm=NumpyLSTM.load(directory / LSTM_FILE),
             halftime_stacker=LinearStacker.from_dict(card["ensemble"]["halftime"]),
             final_stacker=LinearStacker.from_dict(card["ensemble"]["final"]),
-            halftime_conformal=MondrianConformal.from_dict(card["conformal"]["halftime"]),
-            final_conformal=MondrianConformal.from_dict(card["conformal"]["final"]),
+            halftime_conformal=conformal_from_dict(card["conformal"]["halftime"]),
+            final_conformal=conformal_from_dict(card["conformal"]["final"]),
             winprob=Logistic.from_dict(card["win_probability"]),
             library_meta=meta,
         )
@@ -140,9 +146,9 @@ class EnsembleForecaster:
         bins = lead_bin(d18)
         half = d18 + self.halftime_stacker.predict(half_cols)
         final = d18 + self.final_stacker.predict(final_cols)
-        lo90, hi90 = self.halftime_conformal.intervals(half, bins, 0.90)
-        lo95, hi95 = self.halftime_conformal.intervals(half, bins, 0.95)
-        flo90, fhi90 = self.final_conformal.intervals(final, bins, 0.90)
+        lo90, hi90 = intervals_at(self.halftime_conformal, half, d18, bins, 0.90)
+        lo95, hi95 = intervals_at(self.halftime_conformal, half, d18, bins, 0.95)
+        flo90, fhi90 = intervals_at(self.final_conformal, final, d18, bins, 0.90)
         return {
             "d18": d18,
             "bin": bins,

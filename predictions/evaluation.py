@@ -189,6 +189,15 @@ def _row(name: str, values: list[str]) -> str:
     return "| " + " | ".join([name, *values]) + " |"
 
 
+def _interval_method(card: dict[str, Any], target: str) -> str:
+    method = card["conformal"][target].get("method", "mondrian")
+    return {
+        "mondrian": "Mondrian (per lead bin)",
+        "pooled": "pooled",
+        "normalized": "normalized (lead-dependent scale)",
+    }.get(method, method)
+
+
 def render_markdown(report: dict[str, Any], card: dict[str, Any]) -> str:
     h, f, w = report["halftime"], report["final"], report["win_probability"]
     t = report["targets"]
@@ -219,7 +228,8 @@ def render_markdown(report: dict[str, Any], card: dict[str, Any]) -> str:
         f"[{h['bootstrap_mae_ensemble_minus_B0']['ci95_low']:+.3f}, "
         f"{h['bootstrap_mae_ensemble_minus_B0']['ci95_high']:+.3f}].",
         "",
-        "### Intervals (split-conformal per lead bin, calibrated on 2023-24, rounded outward)",
+        f"### Intervals ({_interval_method(card, 'halftime')} split-conformal, calibrated on "
+        "2023-24, rounded outward)",
         "",
         "| level | bin | n | coverage % | mean width |",
         "| --- | --- | --- | --- | --- |",
@@ -259,6 +269,8 @@ def render_markdown(report: dict[str, Any], card: dict[str, Any]) -> str:
         )
     lines += [
         "",
+        f"Final-margin intervals: {_interval_method(card, 'final')} split-conformal.",
+        "",
         "## Home win probability",
         "",
         "| model | Brier | log loss |",
@@ -297,9 +309,27 @@ def render_markdown(report: dict[str, Any], card: dict[str, Any]) -> str:
         "(early stopping on a hold-out of training games).",
         f"- Ensemble halftime: {json.dumps(card['ensemble']['halftime'])}",
         f"- Ensemble final: {json.dumps(card['ensemble']['final'])}",
+        *_interval_choice_lines(card),
+        "",
+        "How each choice was made on the validation season: `docs/model-validation.md`.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _interval_choice_lines(card: dict[str, Any]) -> list[str]:
+    """How each target's interval method was chosen on 2023-24 (if the card says)."""
+    lines = []
+    for target in ("halftime", "final"):
+        choice = card["conformal"].get(f"{target}_selection")
+        if not choice:
+            continue
+        scores = ", ".join(f"{m} {v:.2f}" for m, v in choice["scores"].items())
+        lines.append(
+            f"- Intervals {target}: {choice['chosen']} (mean RMS per-bin coverage deviation "
+            f"over random halves of 2023-24, pp: {scores})"
+        )
+    return lines
 
 
 def write_report(report: dict[str, Any], artifact: Path, docs: Path) -> tuple[Path, Path]:

@@ -2,8 +2,9 @@
 
 Data use, by season (end year): train 2022 + 2023 fits Dejavu's library and the
 LSTM; validation 2024 chooses Dejavu's configuration and k, fits the stacking
-weights, calibrates the conformal intervals and the win probability. The test
-season 2025 is never read here.
+weights, chooses and calibrates the conformal intervals (the scale model for
+normalized intervals is fitted on training-season residuals) and the win
+probability. The test season 2025 is never read here.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from predictions.conformal import MondrianConformal
+from predictions.conformal import (
+    MondrianConformal,
+    NormalizedConformal,
+    ScaleModel,
+    integer_scores,
+    split_half_study,
+    study_score,
+)
 from predictions.dejavu import DejavuConfig, DejavuIndex
 from predictions.ensemble import (
     CARD_FILE,
@@ -42,7 +50,9 @@ from predictions.winprob import Logistic, brier, log_loss
 
 logger = logging.getLogger(__name__)
 
-ARTIFACT_SCHEMA = 1
+ARTIFACT_SCHEMA = 2
+INTERVAL_LEVELS = (0.90, 0.95)
+STUDY_REPEATS = 200
 DEJAVU_KS = (5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 400, 600, 800, 1000)
 DEJAVU_SHAPES = (
     ("absolute", 0.0),
@@ -159,6 +169,51 @@ def choose_stacker(
     return model, best["oof"], table
 
 
+def training_scale(train: HistoryArrays, change: np.ndarray, seed: int) -> ScaleModel:
+    """Score scale by lead, from out-of-fold residuals on the training seasons.
+
+    The residuals are those of a cross-fitted linear median model on (strength, d18):
+    a clean out-of-fold stand-in for the ensemble, whose LSTM saw the training games.
+    """
+    cols = {"strength": train.strength, "d18": train.d18}
+    fitted = out_of_fold(("strength", "d18"), "l1", cols, change, _folds(len(train), seed))
+    return ScaleModel.fit(train.d18, integer_scores(change, fitted))
+
+
+def choose_intervals(
+    outcomes: np.ndarray,
+    points: np.ndarray,
+    d18: np.ndarray,
+    scale: ScaleModel,
+    seed: int,
+    label: str,
+    progress: Progress,
+) -> tuple[MondrianConformal | NormalizedConformal, dict[str, Any]]:
+    """Mondrian, pooled or normalized: the steadiest per-bin coverage on held-out halves."""
+    bins = lead_bin(d18)
+    n_bins = len(LEAD_BIN_LABELS)
+    study = split_half_study(
+        outcomes, points, d18, bins, n_bins, scale, INTERVAL_LEVELS, STUDY_REPEATS, seed
+    )
+    scores = {method: study_score(result) for method, result in study.items()}
+    chosen = min(scores, key=lambda m: scores[m])  # on ties the first (simplest) method
+    model: MondrianConformal | NormalizedConformal
+    if chosen == "mondrian":
+        model = MondrianConformal.calibrate(outcomes, points, bins, INTERVAL_LEVELS, n_bins)
+    else:
+        flat = chosen == "pooled"
+        model = NormalizedConformal.calibrate(
+            outcomes, points, d18, ScaleModel() if flat else scale, INTERVAL_LEVELS
+        )
+        model.method = chosen
+    progress(
+        f"  {label} intervals: "
+        + ", ".join(f"{m} {s:.2f}" for m, s in scores.items())
+        + f" (mean RMS bin deviation, pp) -> {chosen}"
+    )
+    return model, {"chosen": chosen, "scores": scores, "split_half_study": study}
+
+
 def train_all(
     history: Path,
     seed: int = 20250,
@@ -168,7 +223,7 @@ def train_all(
     make_latest: bool = True,
 ) -> TrainResult:
     digest = file_digest(history)
-    version = f"ens1-{digest}"
+    version = f"ens2-{digest}"
     rows = read_history(history, TRAIN_SEASONS + CALIBRATION_SEASONS)
     data = HistoryArrays.from_rows(rows)
     train, val = data.select(TRAIN_SEASONS), data.select(CALIBRATION_SEASONS)
@@ -205,13 +260,17 @@ def train_all(
     half_oof = val.d18 + half_oof_change
     final_oof = val.d18 + final_oof_change
 
-    progress("calibrating intervals (Mondrian split-conformal by lead bin) ...")
-    bins = lead_bin(val.d18)
-    half_conf = MondrianConformal.calibrate(val.halftime, half_oof, bins, (0.90, 0.95), 3)
-    final_conf = MondrianConformal.calibrate(val.final, final_oof, bins, (0.90, 0.95), 3)
+    progress("calibrating intervals on 2023-24 (method chosen by split-half study) ...")
+    half_scale = training_scale(train, train.halftime_change, seed)
+    final_scale = training_scale(train, train.final_change, seed)
+    half_conf, half_choice = choose_intervals(
+        val.halftime, half_oof, val.d18, half_scale, seed, "halftime", progress
+    )
+    final_conf, final_choice = choose_intervals(
+        val.final, final_oof, val.d18, final_scale, seed, "final", progress
+    )
     home_win = (val.final > 0).astype(float)
     winprob = Logistic.fit(final_oof, home_win)
-    progress(f"  halftime half-widths {half_conf.half_widths}; final {final_conf.half_widths}")
 
     val_metrics = {
         "halftime_mae": {
@@ -261,10 +320,17 @@ def train_all(
             "fitted_on": "validation season 2023-24",
         },
         "conformal": {
-            "method": "Mondrian split-conformal on integer-rounded intervals, out-of-fold 2023-24",
+            "method": (
+                "split-conformal on integer-rounded intervals, out-of-fold 2023-24 points; "
+                "Mondrian (per lead bin), pooled or normalized (scale by lead fitted on "
+                "training-season residuals), chosen by per-bin coverage stability over "
+                f"{STUDY_REPEATS} random halves of 2023-24"
+            ),
             "lead_bins": list(LEAD_BIN_LABELS),
             "halftime": half_conf.as_dict(),
             "final": final_conf.as_dict(),
+            "halftime_selection": half_choice,
+            "final_selection": final_choice,
         },
         "win_probability": winprob.as_dict(),
         "validation_metrics": val_metrics,

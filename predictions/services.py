@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from games import events
 from games.minutes import HALFTIME_MINUTE, PREDICTION_MINUTE
 from games.models import Game, GameStatus, MinuteDifferential
+from games.recovery import reconcile_minutes
 from predictions.forecasting import GameContext, load_forecaster
 from predictions.models import Prediction
 
@@ -29,6 +30,14 @@ def _closed_value(game_id: str, minute: int) -> int | None:
     )
 
 
+def _pattern_rows(game_id: str) -> list[tuple[int, int, bool]]:
+    return list(
+        MinuteDifferential.objects.filter(game_id=game_id, minute__lte=PREDICTION_MINUTE)
+        .order_by("minute")
+        .values_list("minute", "differential", "imputed")
+    )
+
+
 def make_prediction(game_id: str) -> Prediction:
     """Forecast from the game's 18 closed minutes; returns the existing row if any.
 
@@ -39,13 +48,11 @@ def make_prediction(game_id: str) -> Prediction:
     if existing is not None:
         return existing
     game = Game.objects.get(pk=game_id)
-    rows = list(
-        MinuteDifferential.objects.filter(game_id=game_id, minute__lte=PREDICTION_MINUTE)
-        .order_by("minute")
-        .values_list("minute", "differential", "imputed")
-    )
+    rows = _pattern_rows(game_id)
     if [minute for minute, _, _ in rows] != list(range(1, PREDICTION_MINUTE + 1)):
         raise PatternIncomplete(f"{game_id}: {len(rows)} of {PREDICTION_MINUTE} minutes closed")
+    if any(imputed for _, _, imputed in rows) and reconcile_minutes(game_id):
+        rows = _pattern_rows(game_id)  # minutes the poller missed, now from the play-by-play
     pattern = [differential for _, differential, _ in rows]
     context = GameContext(game.home_wins, game.home_losses, game.away_wins, game.away_losses)
     forecast = load_forecaster().forecast(pattern, context)

@@ -10,6 +10,7 @@ from games.feed.parser import parse_scoreboard
 from games.services import ingest_scoreboard
 from livescores.asgi import application
 from tests.payloads import at_minute, board
+from tests.wsclient import staff_connection
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -17,10 +18,8 @@ HEADERS = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
 
 
 async def connect() -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(application, "/ws/scores/", headers=HEADERS)
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
+    """A signed-in staff client (anonymous ones are refused: tests/dashboard)."""
+    return await staff_connection()
 
 
 @pytest.fixture(autouse=True)
@@ -38,8 +37,11 @@ def poll(payload: dict[str, Any]) -> None:
 
 async def test_it_sends_a_snapshot_of_todays_games_on_connect() -> None:
     from channels.db import database_sync_to_async
+    from django.utils import timezone
 
-    await database_sync_to_async(poll)(board(at_minute(3.5, 7, 4)))
+    # Dated today: "today's games" no longer carries games live from long ago.
+    today = timezone.localdate().isoformat()
+    await database_sync_to_async(poll)(board(at_minute(3.5, 7, 4), date=today))
     communicator = await connect()
     snapshot = await communicator.receive_json_from(timeout=2)
     assert snapshot["type"] == "snapshot" and snapshot["version"] == 1
@@ -73,6 +75,11 @@ async def test_a_subscriber_gets_the_game_detail_stream() -> None:
     await database_sync_to_async(poll)(board(at_minute(2.5, 4, 0)))
     types = [(await communicator.receive_json_from(timeout=2))["type"] for _ in range(2)]
     assert sorted(types) == ["pattern_progress", "score_update"]
+    assert await communicator.receive_nothing(timeout=0.3)
+    await communicator.send_json_to({"action": "unsubscribe", "game_id": "0042200163"})
+    assert (await communicator.receive_json_from(timeout=2))["type"] == "unsubscribed"
+    await database_sync_to_async(poll)(board(at_minute(3.5, 6, 0)))
+    assert (await communicator.receive_json_from(timeout=2))["type"] == "score_update"
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
 

@@ -347,3 +347,17 @@ def test_score_changes_drop_repeated_scores() -> None:
 def test_the_shipped_replay_night_is_rebuilt_from_the_source() -> None:
     rebuilt = json.loads(json.dumps(build_replay_night(SHARED_PBP, REPLAY_DATE)))
     assert rebuilt == shipped_night()
+
+
+def test_team_names_follow_the_live_scoreboard(scoreboard_payload: dict[str, Any]) -> None:
+    from games.history import team_info
+
+    for game in scoreboard_payload["scoreboard"]["games"]:
+        for side in ("homeTeam", "awayTeam"):
+            live = game[side]
+            team = team_info(live["teamTricode"], 0, 0)
+            assert (team.team_id, team.city, team.name) == (
+                live["teamId"],
+                live["teamCity"],
+                live["teamName"],
+            )

@@ -105,3 +105,20 @@ def test_predictions_learn_their_actual_outcomes_at_halftime_and_final(
             recorded.final_diff,
         )
         assert prediction.halftime_error == recorded.halftime_diff - prediction.halftime_point
+
+
+SHARED_PBP = settings.BASE_DIR.parent / "shared/data/pbp/gabriel1200_playbyplay/regular_season"
+
+
+@pytest.mark.skipif(not SHARED_PBP.is_dir(), reason="needs ../shared/data play-by-play")
+def test_the_replay_can_play_any_date_of_a_playbyplay_directory(
+    settings: Any, redis_client: Any
+) -> None:
+    settings.REPLAY_PBP_DIR, settings.REPLAY_DATE = str(SHARED_PBP), "2022-01-17"
+    feed = build_replay_feed()
+    assert feed.board.night.date == dt.date(2022, 1, 17)
+    history = {row.game_id: row for row in read_history(settings.HISTORY_FILE, [2022])}
+    final = parse_scoreboard(feed.board.payload(feed.board.last_tick(), STARTED))
+    assert final.rejected == [] and len(final.games) == len(feed.board.night.games) > 1
+    for game in final.games:
+        assert game.differential == history[game.game_id].final_diff

@@ -38,3 +38,51 @@ def test_mondrian_calibration_gives_each_lead_bin_its_own_width() -> None:
     assert wide > 2 * narrow
     restored = MondrianConformal.from_dict(model.as_dict())
     assert restored.half_widths == model.half_widths
+
+
+def test_normalized_conformal_covers_on_held_out_half() -> None:
+    from predictions.conformal import NormalizedConformal, ScaleModel, integer_scores
+
+    rng = np.random.default_rng(3)
+    d18 = rng.integers(-25, 26, size=8000).astype(float)
+    spread = 3.0 + 0.3 * np.abs(d18)  # wider when the lead is large
+    points = d18 + rng.normal(0, 1, size=8000)
+    outcomes = np.round(points + rng.normal(0, spread))
+    fit, cal, test = slice(0, 3000), slice(3000, 5500), slice(5500, 8000)
+    scale = ScaleModel.fit(d18[fit], integer_scores(outcomes[fit], points[fit]))
+    assert scale.predict(np.array([20.0]))[0] > 2 * scale.predict(np.array([0.0]))[0]
+    model = NormalizedConformal.calibrate(outcomes[cal], points[cal], d18[cal], scale, (0.9,))
+    lo, hi = model.intervals(points[test], d18[test], 0.9)
+    hit = (outcomes[test] >= lo) & (outcomes[test] <= hi)
+    small, large = np.abs(d18[test]) <= 5, np.abs(d18[test]) > 15
+    assert abs(hit.mean() - 0.9) < 0.02
+    assert abs(hit[small].mean() - 0.9) < 0.035 and abs(hit[large].mean() - 0.9) < 0.035
+    restored = NormalizedConformal.from_dict(model.as_dict())
+    assert restored.factors == model.factors and restored.scale == model.scale
+
+
+def test_pooled_is_normalized_with_a_flat_scale() -> None:
+    from predictions.conformal import NormalizedConformal, ScaleModel, conformal_from_dict
+
+    rng = np.random.default_rng(5)
+    points = rng.normal(0, 5, size=500)
+    outcomes = np.round(points + rng.normal(0, 6, size=500))
+    d18 = rng.integers(-20, 21, size=500)
+    pooled = NormalizedConformal.calibrate(outcomes, points, d18, ScaleModel(), (0.9,))
+    mondrian = MondrianConformal.calibrate(outcomes, points, None, (0.9,), 1)
+    assert pooled.factors["0.900"] == mondrian.pooled["0.900"]
+    assert isinstance(conformal_from_dict(mondrian.as_dict()), MondrianConformal)
+    assert isinstance(conformal_from_dict(pooled.as_dict()), NormalizedConformal)
+
+
+def test_split_half_study_finds_mondrian_noisier_when_spread_is_flat() -> None:
+    from predictions.conformal import ScaleModel, split_half_study, study_score
+
+    rng = np.random.default_rng(6)
+    d18 = rng.integers(-20, 21, size=900).astype(float)
+    bins = np.digitize(np.abs(d18), [5.5, 12.5])
+    points = rng.normal(0, 3, size=900)
+    outcomes = np.round(points + rng.normal(0, 6, size=900))
+    study = split_half_study(outcomes, points, d18, bins, 3, ScaleModel(), (0.9,), 100, 0)
+    assert set(study) == {"pooled", "normalized", "mondrian"}
+    assert study_score(study["pooled"]) < study_score(study["mondrian"])

@@ -1,0 +1,274 @@
+"""What the staff pages show: the live board, system health, live accuracy, model cards."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import statistics
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from games.models import Game, MinuteDifferential, PollOutcome, PollRun
+from games.payloads import game_payload, minute_payload
+from games.services import current_games
+from predictions.models import Prediction
+from predictions.registry import ARTIFACTS_DIR, latest_version
+
+logger = logging.getLogger(__name__)
+
+STATS_WINDOW = 100
+ACCURACY_DAYS = 14
+
+
+def _prediction(game: Game) -> dict[str, Any] | None:
+    return game.prediction.as_payload() if hasattr(game, "prediction") else None
+
+
+def board_data() -> dict[str, Any]:
+    """Today's games (as the WebSocket snapshot shows them) and their closed minutes."""
+    games = list(current_games())
+    minutes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    rows = MinuteDifferential.objects.filter(game__in=games).order_by("game_id", "minute")
+    for row in rows:
+        minutes[row.game_id].append(dict(minute_payload(row)))
+    return {
+        "games": [
+            game_payload(game, with_prediction=True, prediction=_prediction(game)) for game in games
+        ],
+        "minutes": minutes,
+    }
+
+
+def game_data(game: Game) -> dict[str, Any]:
+    """One game for its page: state, prediction and every closed minute."""
+    return {
+        "games": [game_payload(game, with_prediction=True, prediction=_prediction(game))],
+        "minutes": {game.game_id: [dict(minute_payload(row)) for row in game.minutes.all()]},
+    }
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def poll_status(window: int = STATS_WINDOW) -> dict[str, Any]:
+    """The last poll, fetch/processing/total time over the last ``window`` runs, errors."""
+    stats = PollRun.recent_stats(window)
+    runs = list(PollRun.objects.order_by("-started_at", "-id")[:window])
+    totals = [run.total_ms for run in runs if run.fetch_ms is not None]
+    last = runs[0] if runs else None
+    errors = [run for run in runs if run.outcome != PollOutcome.OK]
+    return {
+        "window": window,
+        "runs": stats["runs"],
+        "errors": stats["errors"],
+        "fetch_ms": _span(stats, "fetch"),
+        "processing_ms": _span(stats, "processing"),
+        "total_ms": {
+            "avg": statistics.fmean(totals) if totals else None,
+            "min": min(totals, default=None),
+            "max": max(totals, default=None),
+        },
+        "last": (
+            {
+                "started_at": _iso(last.started_at),
+                "outcome": last.outcome,
+                "games": last.games,
+                "total_ms": last.total_ms,
+                "error": last.error,
+            }
+            if last
+            else None
+        ),
+        "last_ok": _iso(stats["last_ok"]),
+        "recent_errors": [
+            {"started_at": _iso(run.started_at), "outcome": run.outcome, "error": run.error}
+            for run in errors[:5]
+        ],
+    }
+
+
+def _span(stats: dict[str, Any], name: str) -> dict[str, float | None]:
+    return {key: stats[f"{name}_{key}"] for key in ("avg", "min", "max")}
+
+
+def model_status() -> dict[str, Any]:
+    """The version this checkout serves (predictions/artifacts/LATEST) and the last one used."""
+    last = Prediction.objects.order_by("-created_at").first()
+    return {
+        "served_version": latest_version(),
+        "last_forecast": (
+            {"name": last.model_name, "version": last.model_version, "at": _iso(last.created_at)}
+            if last
+            else None
+        ),
+    }
+
+
+@dataclass
+class Accuracy:
+    """Live accuracy of the halftime (and final) forecasts whose outcome is known."""
+
+    label: str
+    halftime_n: int = 0
+    halftime_mae: float | None = None
+    coverage90: float | None = None
+    coverage95: float | None = None
+    final_n: int = 0
+    final_mae: float | None = None
+    _ht_errors: list[float] = field(default_factory=list, repr=False)
+    _covered90: list[bool] = field(default_factory=list, repr=False)
+    _covered95: list[bool] = field(default_factory=list, repr=False)
+    _final_errors: list[float] = field(default_factory=list, repr=False)
+
+    def add(self, prediction: Prediction) -> None:
+        actual = prediction.actual_halftime
+        if actual is not None:
+            self._ht_errors.append(abs(actual - prediction.halftime_point))
+            self._covered90.append(prediction.halftime_lo90 <= actual <= prediction.halftime_hi90)
+            if prediction.halftime_lo95 is not None and prediction.halftime_hi95 is not None:
+                self._covered95.append(
+                    prediction.halftime_lo95 <= actual <= prediction.halftime_hi95
+                )
+        if prediction.final_error is not None:
+            self._final_errors.append(abs(prediction.final_error))
+
+    def finish(self) -> dict[str, Any]:
+        def share(flags: list[bool]) -> float | None:
+            return 100 * sum(flags) / len(flags) if flags else None
+
+        self.halftime_n = len(self._ht_errors)
+        self.halftime_mae = statistics.fmean(self._ht_errors) if self._ht_errors else None
+        self.coverage90 = share(self._covered90)
+        self.coverage95 = share(self._covered95)
+        self.final_n = len(self._final_errors)
+        self.final_mae = statistics.fmean(self._final_errors) if self._final_errors else None
+        return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+
+
+def live_accuracy(days: int = ACCURACY_DAYS) -> dict[str, Any]:
+    """Overall and per game date (the last ``days`` dates with a known outcome)."""
+    known = Prediction.objects.filter(actual_halftime__isnull=False).select_related("game")
+    overall = Accuracy("all")
+    by_date: dict[dt.date, Accuracy] = {}
+    for prediction in known.order_by("game__game_date"):
+        day = prediction.game.game_date
+        overall.add(prediction)
+        by_date.setdefault(day, Accuracy(day.isoformat())).add(prediction)
+    dates = sorted(by_date, reverse=True)[:days]
+    return {
+        "overall": overall.finish(),
+        "by_date": [by_date[day].finish() for day in dates],
+        "pending": Prediction.objects.filter(actual_halftime__isnull=True).count(),
+    }
+
+
+def system_status() -> dict[str, Any]:
+    """Everything the system panel shows, as JSON-ready data."""
+    return {
+        "generated_at": timezone.now().isoformat(),
+        "feed": settings.FEED,
+        "poll_interval_seconds": settings.POLL_INTERVAL_SECONDS,
+        "polls": poll_status(),
+        "model": model_status(),
+        "accuracy": live_accuracy(),
+    }
+
+
+# --- Model cards ------------------------------------------------------------------
+
+
+@dataclass
+class ModelCard:
+    version: str
+    path: Path
+    served: bool
+    modified: dt.datetime
+    card: dict[str, Any] | None = None
+    error: str = ""
+
+    @property
+    def raw(self) -> str:
+        return json.dumps(self.card, indent=1, sort_keys=False) if self.card else ""
+
+    def section(self, name: str) -> list[tuple[str, Any]]:
+        """A card section flattened to (dotted key, scalar) rows; lists are left out."""
+        value = (self.card or {}).get(name)
+        return _flatten(value) if isinstance(value, dict) else []
+
+    @property
+    def data(self) -> list[tuple[str, Any]]:
+        return self.section("data")
+
+    @property
+    def validation_metrics(self) -> list[tuple[str, Any]]:
+        return self.section("validation_metrics")
+
+    @property
+    def test_metrics(self) -> list[tuple[str, Any]]:
+        return self.section("test_metrics")
+
+    @property
+    def tables(self) -> list[tuple[str, list[tuple[str, Any]]]]:
+        return [
+            ("Data", self.data),
+            ("Validation metrics", self.validation_metrics),
+            ("Test metrics", self.test_metrics),
+        ]
+
+
+def _flatten(value: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = []
+    for key, item in value.items():
+        name = f"{prefix}{key}"
+        if isinstance(item, dict):
+            rows.extend(_flatten(item, name + " · "))
+        elif isinstance(item, list):
+            if all(not isinstance(x, dict | list) for x in item) and len(item) <= 8:
+                rows.append((name, ", ".join(str(x) for x in item)))
+        else:
+            rows.append((name, _display(item)))
+    return rows
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return "-" if value is None else str(value)
+
+
+def model_cards(root: Path = ARTIFACTS_DIR) -> list[ModelCard]:
+    """Every ``<version>/model.json`` under the artifacts directory, served one first."""
+    served = latest_version(root)
+    cards: list[ModelCard] = []
+    if not root.is_dir():
+        return cards
+    for path in sorted(root.glob("*/model.json")):
+        version = path.parent.name
+        card = ModelCard(
+            version=version,
+            path=path,
+            served=version == served,
+            modified=dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC),
+        )
+        try:
+            loaded = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            logger.warning("model card %s is unreadable: %s", path, exc)
+            card.error = f"unreadable: {exc}"
+        else:
+            if isinstance(loaded, dict):
+                card.card = loaded
+            else:
+                card.error = "not a JSON object"
+        cards.append(card)
+    cards.sort(key=lambda c: (not c.served, -c.modified.timestamp()))
+    return cards

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from dashboard import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("games/<str:game_id>/", views.game_detail, name="game-detail"),
+    path("status.json", views.status, name="system-status"),
+    path("models/", views.models, name="model-cards"),
+]

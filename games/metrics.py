@@ -1,0 +1,137 @@
+"""Prometheus metrics (prometheus-client), served by every web process at /metrics.
+
+Celery workers and daphne are different processes (possibly on different hosts),
+so nothing a worker observes lives in a web process's memory:
+
+* poll latency and outcomes are counted by the worker in a Redis hash (one
+  pipelined round trip per poll) and read back at scrape time;
+* games tracked, predictions made and the age of the last successful poll are
+  read from PostgreSQL at scrape time;
+* open WebSocket connections are a per-process gauge: scrape every daphne process
+  (not through the load balancer) and sum.
+
+A Redis restart resets the poll counters, which Prometheus treats as a counter reset.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import DatabaseError
+from django.db.models import Count
+from django.utils import timezone
+from prometheus_client import CollectorRegistry, Gauge, ProcessCollector
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.registry import Collector
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+POLL_METRICS_KEY = "livescores:metrics:poll"
+POLL_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+REGISTRY = CollectorRegistry()
+ProcessCollector(registry=REGISTRY)
+WS_CONNECTIONS = Gauge(
+    "livescores_websocket_connections",
+    "Open WebSocket connections in this daphne process.",
+    registry=REGISTRY,
+)
+
+
+def record_poll(run: Any) -> None:
+    """Count one poll run (a PollRun) in Redis; a Redis failure never fails the poll."""
+    from games.redis_client import get_redis
+
+    seconds = run.total_ms / 1000
+    try:
+        with get_redis().pipeline(transaction=False) as pipe:
+            for bound in POLL_BUCKETS:
+                if seconds <= bound:
+                    pipe.hincrby(POLL_METRICS_KEY, f"le:{bound}", 1)
+            pipe.hincrby(POLL_METRICS_KEY, "count", 1)
+            pipe.hincrbyfloat(POLL_METRICS_KEY, "sum", seconds)
+            pipe.hincrby(POLL_METRICS_KEY, f"outcome:{run.outcome}", 1)
+            pipe.execute()
+    except RedisError as exc:
+        logger.warning("poll metrics not recorded: Redis: %s", exc)
+
+
+class LivescoresCollector(Collector):
+    """Reads the worker-side and database-derived metrics at scrape time."""
+
+    def collect(self) -> Iterator[Any]:
+        yield from self._poll_metrics()
+        yield from self._database_metrics()
+
+    def _poll_metrics(self) -> Iterator[Any]:
+        from games.redis_client import get_redis
+
+        try:
+            raw = get_redis().hgetall(POLL_METRICS_KEY)
+        except RedisError as exc:
+            logger.warning("metrics: Redis unavailable: %s", exc)
+            return
+        values = {
+            (key.decode() if isinstance(key, bytes) else str(key)): float(value)
+            for key, value in raw.items()
+        }
+        count = values.get("count", 0.0)
+        histogram = HistogramMetricFamily(
+            "livescores_poll_duration_seconds",
+            "Fetch + processing time of scoreboard polls (all outcomes).",
+        )
+        buckets = [(str(b), values.get(f"le:{b}", 0.0)) for b in POLL_BUCKETS]
+        histogram.add_metric([], [*buckets, ("+Inf", count)], values.get("sum", 0.0))
+        yield histogram
+        polls = CounterMetricFamily(
+            "livescores_polls", "Scoreboard polls by outcome.", labels=["outcome"]
+        )
+        for key, value in sorted(values.items()):
+            if key.startswith("outcome:"):
+                polls.add_metric([key.removeprefix("outcome:")], value)
+        yield polls
+
+    def _database_metrics(self) -> Iterator[Any]:
+        from games.models import GameStatus, PollOutcome, PollRun
+        from games.services import current_games
+        from predictions.models import Prediction
+
+        try:
+            by_status = dict(
+                current_games()
+                .order_by()
+                .values_list("status")
+                .annotate(n=Count("pk"))
+                .values_list("status", "n")
+            )
+            predictions = Prediction.objects.count()
+            last_ok = (
+                PollRun.objects.filter(outcome=PollOutcome.OK)
+                .order_by("-started_at")
+                .values_list("started_at", flat=True)
+                .first()
+            )
+        except DatabaseError as exc:
+            logger.warning("metrics: database unavailable: %s", exc)
+            return
+        games = GaugeMetricFamily(
+            "livescores_games_tracked", "Today's games by status.", labels=["status"]
+        )
+        for status in GameStatus:
+            games.add_metric([status.label], by_status.get(status.value, 0))
+        yield games
+        yield CounterMetricFamily(
+            "livescores_predictions", "Minute-18 forecasts made.", value=predictions
+        )
+        if last_ok is not None:
+            yield GaugeMetricFamily(
+                "livescores_last_successful_poll_age_seconds",
+                "Seconds since the last successful poll started.",
+                value=(timezone.now() - last_ok).total_seconds(),
+            )
+
+
+REGISTRY.register(LivescoresCollector())

@@ -1,0 +1,223 @@
+"""Staff pages: login, the dashboard, a game page, system status, model cards, admin."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.staticfiles import finders
+from django.test import Client
+from django.utils import timezone
+
+from dashboard import services
+from games.feed import build_replay_feed
+from games.models import Game, PollOutcome, PollRun
+from games.services import poll_scoreboard
+from predictions.models import Prediction
+
+pytestmark = pytest.mark.django_db(transaction=True)  # forecasts are queued on commit
+
+
+@pytest.fixture
+def staff(client: Client) -> Client:
+    user = get_user_model().objects.create_user("boss", password="pw-for-tests", is_staff=True)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def replayed(redis_client: Any, eager_celery: None) -> list[Game]:
+    """The replay night polled to just past minute 24 of the first games."""
+    feed = build_replay_feed()
+    feed.reset()
+    for _ in range(30):
+        poll_scoreboard(feed)
+    return list(Game.objects.order_by("game_id"))
+
+
+@pytest.mark.parametrize("path", ["/", "/games/0022400001/", "/status.json", "/models/"])
+def test_every_staff_page_sends_anonymous_visitors_to_the_login(client: Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={path}"
+
+
+def test_a_signed_in_user_who_is_not_staff_is_sent_to_the_login_too(client: Client) -> None:
+    client.force_login(get_user_model().objects.create_user("fan", password="x"))
+    assert client.get("/").status_code == 302
+
+
+def test_staff_log_in_with_the_login_form_and_land_on_the_dashboard(client: Client) -> None:
+    get_user_model().objects.create_user("boss", password="pw-for-tests", is_staff=True)
+    page = client.get("/accounts/login/?next=/")
+    assert b"Staff login" in page.content
+    response = client.post("/accounts/login/", {"username": "boss", "password": "pw-for-tests"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_the_dashboard_starts_from_the_real_board_and_loads_chartjs_from_npm(
+    staff: Client, replayed: list[Game]
+) -> None:
+    response = staff.get("/")
+    html = response.content.decode()
+    assert "/static/vendor/chart.js/chart.umd.js" in html
+    assert finders.find("vendor/chart.js/chart.umd.js"), "run npm ci (bin/test does)"
+    board = response.context["board"]
+    assert {g["game_id"] for g in board["games"]} == {g.game_id for g in replayed}
+    predicted = [g for g in board["games"] if g["prediction"]]
+    assert predicted, "30 polls pass minute 18 of the first games"
+    first = predicted[0]["game_id"]
+    assert [m["minute"] for m in board["minutes"][first]][:18] == list(range(1, 19))
+    assert 'id="initial-board"' in html and 'id="initial-status"' in html
+
+
+def test_a_game_page_shows_its_minutes_snapshots_and_prediction(
+    staff: Client, replayed: list[Game]
+) -> None:
+    game = Game.objects.filter(prediction__isnull=False).first()
+    assert game is not None
+    response = staff.get(f"/games/{game.game_id}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert game.home_name in html and game.away_name in html
+    assert html.count("<time ") == game.snapshots.count() > 0
+    [payload] = response.context["board"]["games"]
+    assert payload["prediction"]["halftime"]["interval90"]
+    assert len(response.context["board"]["minutes"][game.game_id]) == game.minutes.count()
+    assert staff.get("/games/0000000000/").status_code == 404
+
+
+def test_system_status_reports_poll_times_errors_feed_and_model(
+    staff: Client, replayed: list[Game]
+) -> None:
+    PollRun.objects.create(
+        started_at=timezone.now(), feed="replay", outcome=PollOutcome.FETCH_ERROR, error="timeout"
+    )
+    status = staff.get("/status.json").json()
+    polls = status["polls"]
+    assert polls["runs"] == 31 and polls["errors"] == 1
+    assert polls["last"]["outcome"] == "fetch_error"
+    assert polls["recent_errors"][0]["error"] == "timeout"
+    assert polls["total_ms"]["min"] <= polls["total_ms"]["avg"] <= polls["total_ms"]["max"]
+    assert status["feed"] == "replay"
+    assert status["model"]["last_forecast"]["version"]
+
+
+def _prediction(game: Game, point: float, lo90: int, hi90: int, actual: int | None) -> None:
+    Prediction.objects.create(
+        game=game,
+        model_name="test",
+        model_version="t1",
+        input_pattern=[0] * 18,
+        halftime_point=point,
+        halftime_lo90=lo90,
+        halftime_hi90=hi90,
+        halftime_lo95=lo90 - 2,
+        halftime_hi95=hi90 + 2,
+        latency_ms=1.0,
+        actual_halftime=actual,
+    )
+
+
+def test_live_accuracy_is_the_mae_and_coverage_of_forecasts_with_a_known_halftime() -> None:
+    day1, day2 = dt.date(2025, 2, 10), dt.date(2025, 2, 11)
+    games = [
+        Game.objects.create(
+            game_id=f"00224000{i:02d}",
+            game_date=day,
+            home_team_id=1,
+            away_team_id=2,
+            home_tricode="AAA",
+            away_tricode="BBB",
+        )
+        for i, day in enumerate([day1, day1, day2, day2])
+    ]
+    _prediction(games[0], 2.0, -5, 9, 4)  # error 2, covered
+    _prediction(games[1], 0.0, -8, 8, 10)  # error 10, not covered (95%: -10..10 covers)
+    _prediction(games[2], -3.0, -10, 4, -4)  # error 1, covered
+    _prediction(games[3], 1.0, -7, 9, None)  # pending
+    accuracy = services.live_accuracy()
+    overall = accuracy["overall"]
+    assert overall["halftime_n"] == 3
+    assert overall["halftime_mae"] == pytest.approx(13 / 3)
+    assert overall["coverage90"] == pytest.approx(200 / 3)
+    assert overall["coverage95"] == pytest.approx(100.0)
+    assert [row["label"] for row in accuracy["by_date"]] == ["2025-02-11", "2025-02-10"]
+    assert accuracy["by_date"][1]["halftime_mae"] == pytest.approx(6.0)
+    assert accuracy["pending"] == 1
+
+
+def test_the_model_page_shows_the_served_model_card(staff: Client) -> None:
+    cards = services.model_cards()
+    html = staff.get("/models/").content.decode()
+    for card in cards:
+        assert card.version in html
+    served = [c for c in cards if c.served]
+    if served:  # the artifact this checkout serves
+        assert "served" in html and "Test metrics" in html
+
+
+def test_the_model_page_says_so_when_no_model_card_exists(
+    staff: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("dashboard.views.ARTIFACTS_DIR", tmp_path)
+    monkeypatch.setattr("dashboard.services.ARTIFACTS_DIR", tmp_path)
+    monkeypatch.setattr(services.model_cards, "__defaults__", (tmp_path,))
+    html = staff.get("/models/").content.decode()
+    assert "No model card yet" in html
+
+
+def test_a_broken_model_card_is_reported_not_fatal(tmp_path: Path) -> None:
+    (tmp_path / "v2").mkdir()
+    (tmp_path / "v2" / "model.json").write_text("{oops")
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v1" / "model.json").write_text(json.dumps({"version": "v1", "data": {"n": 3}}))
+    (tmp_path / "LATEST").write_text("v1\n")
+    cards = services.model_cards(tmp_path)
+    assert [(c.version, c.served) for c in cards] == [("v1", True), ("v2", False)]
+    assert cards[0].data == [("n", "3")]
+    assert cards[1].error.startswith("unreadable")
+
+
+def test_the_poll_run_admin_shows_the_last_100_runs_statistics(
+    admin_client: Client, replayed: list[Game]
+) -> None:
+    html = admin_client.get("/admin/games/pollrun/").content.decode()
+    assert "Last 30 poll runs" in html and "processing" in html
+
+
+def test_the_prediction_admin_shows_intervals_outcome_and_error(
+    admin_client: Client, replayed: list[Game]
+) -> None:
+    prediction = Prediction.objects.exclude(actual_halftime=None).first()
+    assert prediction is not None, "30 polls pass halftime of the first games"
+    listing = admin_client.get("/admin/predictions/prediction/").content.decode()
+    assert f"{prediction.halftime_error:+.1f}" in listing
+    detail = admin_client.get(f"/admin/predictions/prediction/{prediction.pk}/change/")
+    html = detail.content.decode()
+    assert detail.status_code == 200
+    assert f"[{prediction.halftime_lo90}, {prediction.halftime_hi90}]" in html
+    assert "historical games it leans on" in html.lower()
+
+
+def test_the_game_admin_filters_by_date_and_status_and_searches_teams(
+    admin_client: Client, replayed: list[Game]
+) -> None:
+    game = replayed[0]
+    response = admin_client.get(
+        "/admin/games/game/",
+        {
+            "game_date": game.game_date.isoformat(),
+            "status__exact": str(game.status),
+            "q": game.home_tricode,
+        },
+    )
+    assert response.status_code == 200
+    assert game.game_id in response.content.decode()
+    change = admin_client.get(f"/admin/games/game/{game.game_id}/change/").content.decode()
+    assert "Minute differentials" in change

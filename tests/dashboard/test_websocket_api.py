@@ -1,0 +1,125 @@
+"""The WebSocket API as documented: who may connect, and every real message vs its schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+
+from games.feed import build_replay_feed
+from games.services import poll_scoreboard
+from tests.schemas import MESSAGE_TYPES, assert_valid
+from tests.wsclient import communicator, session_cookie, staff_connection
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+@pytest.fixture(autouse=True)
+async def fresh_layer(redis_client: Any) -> None:
+    await get_channel_layer().flush()
+
+
+async def drain(client: WebsocketCommunicator, timeout: float = 0.3) -> list[dict[str, Any]]:
+    """Every message the client has been sent so far."""
+    messages = []
+    while not await client.receive_nothing(timeout=timeout):
+        messages.append(await client.receive_json_from(timeout=1))
+    return messages
+
+
+async def test_an_anonymous_client_is_told_why_and_closed_with_4401() -> None:
+    client = await communicator()
+    connected, _ = await client.connect()
+    assert connected  # accepted, so the close code reaches the browser
+    error = await client.receive_json_from(timeout=2)
+    assert_valid(error)
+    assert error["code"] == "unauthorized"
+    assert (await client.receive_output(timeout=2)) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_a_signed_in_user_who_is_not_staff_is_closed_with_4403() -> None:
+    cookie = await database_sync_to_async(session_cookie)("fan", staff=False)
+    client = await communicator(cookie=cookie)
+    await client.connect()
+    assert (await client.receive_json_from(timeout=2))["code"] == "unauthorized"
+    assert (await client.receive_output(timeout=2))["code"] == 4403
+
+
+async def test_the_public_stream_setting_lets_anonymous_clients_read(settings: Any) -> None:
+    settings.WS_PUBLIC_STREAM = True
+    client = await communicator()
+    connected, _ = await client.connect()
+    assert connected
+    snapshot = await client.receive_json_from(timeout=2)
+    assert_valid(snapshot)
+    await client.disconnect()
+
+
+def _poll(feed: Any, times: int) -> None:
+    for _ in range(times):
+        poll_scoreboard(feed)
+
+
+async def test_every_message_of_a_replayed_game_matches_its_published_schema(
+    eager_celery: None,
+) -> None:
+    feed = await database_sync_to_async(build_replay_feed)()
+    feed.reset()
+    await database_sync_to_async(_poll)(feed, 1)  # the night's games exist, scheduled or live
+    game_id = feed.board.night.games[0].game_id
+
+    client = await staff_connection()
+    seen: list[dict[str, Any]] = [await client.receive_json_from(timeout=5)]  # snapshot
+    await client.send_json_to({"action": "subscribe", "game_id": game_id})
+    for frame in ("{not json", '{"action": "dance"}', '{"action": "subscribe", "game_id": "1"}'):
+        await client.send_to(text_data=frame)
+    await client.send_to(text_data="x" * (64 * 1024 + 1))
+
+    # Poll until the subscribed game is final: the real ingest and forecast paths send the rest.
+    for _ in range(feed.board.last_tick() + 1):
+        await database_sync_to_async(_poll)(feed, 4)
+        seen += await drain(client, timeout=0.05)
+        if any(m["type"] == "game_final" and m["game"]["game_id"] == game_id for m in seen):
+            break
+    await client.send_json_to({"action": "unsubscribe", "game_id": game_id})
+    seen += await drain(client)
+    await client.disconnect()
+
+    # A client joining now gets predictions in its snapshot and the full minute list.
+    late = await staff_connection()
+    seen.append(await late.receive_json_from(timeout=5))
+    await late.send_json_to({"action": "subscribe", "game_id": game_id})
+    subscribed = await late.receive_json_from(timeout=5)
+    seen.append(subscribed)
+    await late.disconnect()
+
+    for message in seen:
+        assert_valid(message)
+    assert {m["type"] for m in seen} == set(MESSAGE_TYPES)
+    assert {m["code"] for m in seen if m["type"] == "error"} == {
+        "invalid_json",
+        "unknown_action",
+        "unknown_game",
+        "frame_too_large",
+    }
+    forecasts = [m for m in seen if m["type"] == "prediction" and m["game_id"] == game_id]
+    assert forecasts and forecasts[-1]["prediction"]["halftime"]["actual"] is not None
+    assert subscribed["game"]["status"] == "final" and subscribed["game"]["prediction"]
+    assert [m["minute"] for m in subscribed["minutes"]] == list(
+        range(1, len(subscribed["minutes"]) + 1)
+    )
+    assert len(subscribed["minutes"]) >= 48
+
+
+async def test_a_schema_rejects_a_message_that_breaks_the_contract() -> None:
+    client = await staff_connection()
+    snapshot = await client.receive_json_from(timeout=2)
+    await client.disconnect()
+    del snapshot["version"]
+    with pytest.raises(AssertionError):
+        assert_valid(snapshot)
+    with pytest.raises(AssertionError):
+        assert_valid({**snapshot, "version": 1, "surprise": True})
