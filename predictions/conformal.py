@@ -252,8 +252,10 @@ def split_half_study(
     rng = np.random.default_rng(seed)
     half = len(outcomes) // 2
     methods = ("pooled", "normalized", "mondrian")  # simplest first: ties go to it
-    cov = {(m, lv): [] for m in methods for lv in levels}
-    width = {(m, lv): [] for m in methods for lv in levels}
+    cov: dict[tuple[str, float], list[list[float]]] = {
+        (m, lv): [] for m in methods for lv in levels
+    }
+    width: dict[tuple[str, float], list[float]] = {(m, lv): [] for m in methods for lv in levels}
     for _ in range(repeats):
         order = rng.permutation(len(outcomes))
         a, b = order[:half], order[half:]

@@ -152,7 +152,7 @@ def choose_stacker(
     progress: Progress,
 ) -> tuple[LinearStacker, np.ndarray, list[dict[str, Any]]]:
     """Feature set and loss by cross-validated MAE within the validation season."""
-    trials = []
+    trials: list[dict[str, Any]] = []
     for features in STACKER_CANDIDATES:
         for loss in ("l2", "l1"):
             oof = out_of_fold(features, loss, columns, target, folds)
@@ -340,7 +340,7 @@ def train_all(
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    np.savez_compressed(directory / LSTM_FILE, **weights)
+    np.savez_compressed(directory / LSTM_FILE, **weights)  # type: ignore[arg-type]
     np.savez_compressed(
         directory / DEJAVU_FILE,
         patterns=train.patterns.astype(np.int16),

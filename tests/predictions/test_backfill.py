@@ -26,7 +26,8 @@ class RecordedSession:
     """Stands in for requests.Session: answers stats.nba.com endpoints from files."""
 
     def __init__(self, bodies: dict[str, Path]) -> None:
-        self.bodies, self.requests = bodies, []
+        self.bodies = bodies
+        self.requests: list[Any] = []
 
     def get(self, url: str, params: Any = None, **kwargs: Any) -> _Response:
         self.requests.append((url, dict(params or [])))

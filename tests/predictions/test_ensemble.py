@@ -23,6 +23,9 @@ def forecaster() -> EnsembleForecaster:
 
 def test_forecast_carries_every_output(forecaster: EnsembleForecaster) -> None:
     f = forecaster.forecast(PATTERN, GameContext(20, 10, 12, 18))
+    assert f.halftime_lo95 is not None and f.halftime_hi95 is not None
+    assert f.final_point is not None and f.final_lo90 is not None and f.final_hi90 is not None
+    assert f.home_win_probability is not None
     assert f.model_name == "ensemble" and f.model_version == forecaster.version
     assert (
         f.halftime_lo95 <= f.halftime_lo90 <= f.halftime_point <= f.halftime_hi90 <= f.halftime_hi95
@@ -57,6 +60,8 @@ def test_single_forecast_equals_the_batch_used_for_evaluation(
 def test_home_advantage_and_strength_move_the_forecast(forecaster: EnsembleForecaster) -> None:
     strong = forecaster.forecast(PATTERN, GameContext(30, 5, 5, 30))
     weak = forecaster.forecast(PATTERN, GameContext(5, 30, 30, 5))
+    assert strong.final_point is not None and weak.final_point is not None
+    assert strong.home_win_probability is not None and weak.home_win_probability is not None
     assert strong.final_point > weak.final_point
     assert strong.home_win_probability > weak.home_win_probability
 
