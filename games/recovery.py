@@ -19,13 +19,12 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import requests
 from django.conf import settings
 from django.db import transaction
 from nba_api.live.nba.endpoints.playbyplay import PlayByPlay
 
 from games.clock import period_end
-from games.feed.live import FeedError, live_headers
+from games.feed.live import FeedError, live_headers, request_json
 from games.history import states_from_live_playbyplay
 from games.minutes import last_closed_minute, minute_scores
 from games.models import MinuteDifferential
@@ -36,19 +35,7 @@ logger = logging.getLogger(__name__)
 def fetch_live_playbyplay(game_id: str, timeout: float) -> list[Mapping[str, Any]]:
     """The game's live play-by-play actions (same headers and timeout as the live feed)."""
     endpoint = PlayByPlay(game_id, headers=live_headers(), timeout=timeout, get_request=False)
-    try:
-        endpoint.get_request()
-    except requests.Timeout as exc:
-        raise FeedError(f"play-by-play timed out after {timeout:g} s") from exc
-    except requests.RequestException as exc:
-        raise FeedError(f"play-by-play request failed: {exc.__class__.__name__}: {exc}") from exc
-    except (ValueError, KeyError, TypeError) as exc:  # not JSON, or no "game" object
-        status = getattr(getattr(endpoint, "nba_response", None), "_status_code", None)
-        raise FeedError(f"play-by-play HTTP {status} is not a play-by-play: {exc!r}") from exc
-    status = getattr(endpoint.nba_response, "_status_code", None)
-    if status != 200:
-        raise FeedError(f"play-by-play HTTP {status} refused")
-    game = endpoint.get_dict().get("game")
+    game = request_json(endpoint, "play-by-play", timeout).get("game")
     actions = game.get("actions") if isinstance(game, Mapping) else None
     if not isinstance(actions, list):
         raise FeedError("play-by-play has no 'game.actions' list")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
@@ -58,21 +59,9 @@ def make_prediction(game_id: str) -> Prediction:
     forecast = load_forecaster().forecast(pattern, context)
     prediction = Prediction(
         game=game,
-        model_name=forecast.model_name,
-        model_version=forecast.model_version,
         input_pattern=pattern,
         input_imputed_minutes=[minute for minute, _, imputed in rows if imputed],
-        halftime_point=forecast.halftime_point,
-        halftime_lo90=forecast.halftime_lo90,
-        halftime_hi90=forecast.halftime_hi90,
-        halftime_lo95=forecast.halftime_lo95,
-        halftime_hi95=forecast.halftime_hi95,
-        components=forecast.components,
-        neighbours=forecast.neighbours,
-        final_point=forecast.final_point,
-        final_lo90=forecast.final_lo90,
-        final_hi90=forecast.final_hi90,
-        home_win_probability=forecast.home_win_probability,
+        **dataclasses.asdict(forecast),  # every Forecast field is a Prediction column
         latency_ms=0.0,
         actual_halftime=_closed_value(game_id, HALFTIME_MINUTE),
         actual_final=game.differential if game.status == GameStatus.FINAL else None,

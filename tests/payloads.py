@@ -41,3 +41,18 @@ def at_minute(minute: float, home: int, away: int, game_id: str = "0042200163") 
     left = period * 720 - elapsed
     clock = f"PT{int(left // 60):02d}M{left % 60:05.2f}S"
     return game_json(game_id, period=period, clock=clock, home=home, away=away, text=f"Q{period}")
+
+
+class StaticFeed:
+    """A feed that serves the given payloads in turn (an exception item is raised)."""
+
+    name = "test"
+
+    def __init__(self, *payloads: Any) -> None:
+        self.payloads = list(payloads)
+
+    def fetch(self) -> dict[str, Any]:
+        item = self.payloads.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item  # type: ignore[no-any-return]

@@ -27,6 +27,24 @@ def live_headers() -> dict[str, str]:
     return {**NBALiveHTTP.headers, "Referer": NBA_REFERER}
 
 
+def request_json(endpoint: Any, what: str, timeout: float) -> dict[str, Any]:
+    """Run an nba_api live endpoint's request; any failure becomes a FeedError."""
+    try:
+        endpoint.get_request()
+    except requests.Timeout as exc:
+        raise FeedError(f"{what} timed out after {timeout:g} s") from exc
+    except requests.RequestException as exc:
+        raise FeedError(f"{what} request failed: {exc.__class__.__name__}: {exc}") from exc
+    except (ValueError, KeyError, TypeError) as exc:  # not JSON, or not the expected object
+        raise FeedError(f"{what} {_describe(endpoint)} body is not JSON: {exc}") from exc
+    if getattr(endpoint.nba_response, "_status_code", None) != 200:
+        raise FeedError(f"{what} {_describe(endpoint)} refused")
+    payload = endpoint.get_dict()
+    if not isinstance(payload, dict):
+        raise FeedError(f"{what} payload is {type(payload).__name__}, not an object")
+    return payload
+
+
 class LiveFeed:
     name = "live"
 
@@ -35,23 +53,9 @@ class LiveFeed:
 
     def fetch(self) -> dict[str, Any]:
         board = ScoreBoard(headers=live_headers(), timeout=self.timeout, get_request=False)
-        try:
-            board.get_request()
-        except requests.Timeout as exc:
-            raise FeedError(f"timed out after {self.timeout:g} s") from exc
-        except requests.RequestException as exc:
-            raise FeedError(f"request failed: {exc.__class__.__name__}: {exc}") from exc
-        except ValueError as exc:  # the body is not JSON (HTML error page, empty body)
-            raise FeedError(f"{_describe(board)} body is not JSON: {exc}") from exc
-        status = getattr(board.nba_response, "_status_code", None)
-        if status != 200:
-            raise FeedError(f"{_describe(board)} refused")
-        payload = board.get_dict()
-        if not isinstance(payload, dict):
-            raise FeedError(f"payload is {type(payload).__name__}, not an object")
-        return payload
+        return request_json(board, "scoreboard", self.timeout)
 
 
-def _describe(board: ScoreBoard) -> str:
-    status = getattr(board.nba_response, "_status_code", None)
+def _describe(endpoint: Any) -> str:
+    status = getattr(getattr(endpoint, "nba_response", None), "_status_code", None)
     return f"HTTP {status}" if status is not None else "response"

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from games.models import Game, MinuteDifferential, PollRun, Snapshot
 from predictions.models import Prediction
+from tests.payloads import StaticFeed
 
-
-class StaticFeed:
-    """A feed that serves the given payloads in turn (an exception is raised)."""
-
-    name = "test"
-
-    def __init__(self, *payloads: Any) -> None:
-        self.payloads = list(payloads)
-
-    def fetch(self) -> dict[str, Any]:
-        item = self.payloads.pop(0)
-        if isinstance(item, Exception):
-            raise item
-        return item  # type: ignore[no-any-return]
+__all__ = ["StaticFeed", "counts", "minutes_of"]
 
 
 def counts() -> dict[str, int]:

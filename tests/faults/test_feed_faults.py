@@ -65,7 +65,7 @@ def test_a_bad_feed_retries_a_bounded_number_of_times_and_writes_nothing(
     assert {**counts(), "polls": before["polls"]} == before  # nothing lost, nothing added
     game.refresh_from_db()
     assert (game.home_score, game.away_score, game.last_closed_minute) == (5, 2, 3)
-    assert f"poll failed: {logged}" in caplog.text
+    assert f"poll failed: scoreboard {logged}" in caplog.text
 
     responses.replace(responses.GET, URL, body=json.dumps(board(at_minute(4.5, 7, 2))))
     assert poll_scoreboard.apply().get() == PollOutcome.OK  # the next beat just works

@@ -8,22 +8,9 @@ import pytest
 from games.feed import FeedError
 from games.models import PollOutcome, PollRun
 from games.services import POLL_LOCK_KEY, poll_exclusively, poll_scoreboard
-from tests.payloads import at_minute, board
+from tests.payloads import StaticFeed, at_minute, board
 
 pytestmark = pytest.mark.django_db
-
-
-class StaticFeed:
-    name = "test"
-
-    def __init__(self, *payloads: Any) -> None:
-        self.payloads = list(payloads)
-
-    def fetch(self) -> dict[str, Any]:
-        item = self.payloads.pop(0)
-        if isinstance(item, Exception):
-            raise item
-        return item  # type: ignore[no-any-return]
 
 
 def test_every_run_is_recorded_with_its_timings() -> None:
