@@ -128,5 +128,5 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(ack)
 
     async def game_update(self, event: events.LayerEvent) -> None:
-        for message in event["messages"]:
-            await self.send_json(message)
+        for frame in event["frames"]:  # JSON encoded once by the sender, not per client
+            await self.send(text_data=frame)

@@ -8,6 +8,7 @@ group send per group rather than one per game.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import threading
@@ -73,8 +74,10 @@ class Message(TypedDict):
 
 
 class LayerEvent(TypedDict):
+    """What travels through the channel layer: frames encoded once, for every client."""
+
     type: Literal["game.update"]
-    messages: list[dict[str, Any]]
+    frames: list[str]
 
 
 def _message(kind: str, **body: Any) -> dict[str, Any]:
@@ -161,7 +164,7 @@ def _sender_layer(shared: Any) -> Any:
 
 async def _send_all(layer: Any, batches: list[tuple[str, list[dict[str, Any]]]]) -> None:
     for group, messages in batches:
-        event: LayerEvent = {"type": "game.update", "messages": messages}
+        event: LayerEvent = {"type": "game.update", "frames": [json.dumps(m) for m in messages]}
         await layer.group_send(group, event)
 
 

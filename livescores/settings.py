@@ -170,6 +170,9 @@ CELERY_TASK_ALWAYS_EAGER = _read("CELERY_TASK_ALWAYS_EAGER", bool, False)
 FEED = _choice("FEED", "replay", ("live", "replay"))
 POLL_INTERVAL_SECONDS = _positive("POLL_INTERVAL_SECONDS", float, 10.0)
 FEED_TIMEOUT_SECONDS = _positive("FEED_TIMEOUT_SECONDS", float, 5.0)
+# Off: a poll's COMMIT does not wait for its WAL flush (see games.services); polls are
+# re-derivable from the feed, so a crash costs at most the last fraction of a second.
+POLL_SYNCHRONOUS_COMMIT = _read("POLL_SYNCHRONOUS_COMMIT", bool, False)
 POLL_LOCK_SECONDS = _positive("POLL_LOCK_SECONDS", int, 30)
 CELERY_BEAT_SCHEDULE = {
     "poll scoreboard": {

@@ -47,7 +47,9 @@ def test_re_polling_the_same_payload_changes_nothing(
         MinuteDifferential.objects.count(),
     ) == counts
     writes = [
-        q["sql"] for q in queries if not q["sql"].startswith(("SELECT", "SAVEPOINT", "RELEASE"))
+        q["sql"]
+        for q in queries
+        if not q["sql"].startswith(("SELECT", "SAVEPOINT", "RELEASE", "SET LOCAL"))
     ]
     assert writes == []
 
@@ -57,7 +59,8 @@ def test_a_poll_costs_a_fixed_number_of_queries_whatever_the_slate(
 ) -> None:
     slate = [at_minute(5, 10, 8, game_id=f"00224000{i:02d}") for i in range(15)]
     ingest(board(*[at_minute(4, 8, 8, game_id=g["gameId"]) for g in slate]))
-    with django_assert_max_num_queries(6):
+    # SET LOCAL, lock, game upsert, snapshots, minutes (+ savepoint bookkeeping in tests)
+    with django_assert_max_num_queries(7):
         result = ingest(board(*slate))
     assert result.minutes == 15 and result.snapshots == 15
 
@@ -166,3 +169,14 @@ def test_pushes_are_sent_only_after_commit(
     assert progress["minutes"] == [
         {"minute": 1, "differential": 0, "home_score": 0, "away_score": 0, "imputed": True}
     ]
+
+
+@pytest.mark.parametrize(("synchronous", "expected"), [(False, 1), (True, 0)])
+def test_a_poll_commits_without_waiting_for_disk_unless_configured(
+    settings: Any, synchronous: bool, expected: int
+) -> None:
+    settings.POLL_SYNCHRONOUS_COMMIT = synchronous
+    with CaptureQueriesContext(connection) as queries:
+        ingest(board(at_minute(1.5, 2, 0)))
+    sql = [q["sql"] for q in queries]
+    assert sql.count("SET LOCAL synchronous_commit TO OFF") == expected
