@@ -1,0 +1,164 @@
+"""Shared benchmark plumbing: environment defaults, statistics, processes, Django, data.
+
+Importing this module sets the benchmark environment defaults (BENCH_ENV,
+DJANGO_SETTINGS_MODULE) before anything imports Django; every other benchmarks module
+imports it first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import resource
+import socket
+import statistics
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_ENV = {
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/livescores_bench",
+    "REDIS_URL": "redis://127.0.0.1:6379/14",
+    "CHANNEL_LAYER_PREFIX": "livescores-bench",
+    "DATABASE_CONN_MAX_AGE": "600",
+    "LOG_LEVEL": "warning",
+    "FEED": "replay",
+}
+for _key, _value in BENCH_ENV.items():
+    os.environ.setdefault(_key, _value)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livescores.settings")
+
+SLATE = 15
+SEED_BUDGET_MS = {"parse": 20.0, "buffer": 5.0, "emit": 5.0}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "p50": round(pct(values, 50), 3),
+        "p95": round(pct(values, 95), 3),
+        "mean": round(statistics.fmean(values), 3),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def raise_nofile() -> int:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else 65536
+    resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return target
+
+
+def setup_django() -> None:
+    import environ
+    import psycopg
+    from psycopg import sql
+
+    cfg = environ.Env.db_url_config(os.environ["DATABASE_URL"])
+    with psycopg.connect(
+        host=cfg["HOST"], port=cfg["PORT"], user=cfg["USER"], dbname="postgres", autocommit=True
+    ) as conn:
+        if not conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]
+        ).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cfg["NAME"])))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def reset_data() -> None:
+    from games.models import Game, PollRun
+
+    Game.objects.all().delete()
+    PollRun.objects.all().delete()
+
+
+def slate_payload(minute: float, offset: int = 0) -> dict[str, Any]:
+    from tests.payloads import at_minute, board
+
+    games = [
+        at_minute(
+            minute, int(minute * 2) + i % 3, int(minute * 2), game_id=f"00224{offset + i:05d}"
+        )
+        for i in range(SLATE)
+    ]
+    return board(*games)
+
+
+def slate_states(minute: float) -> list[dict[str, Any]]:
+    """The slate's games as the payload builder sends them (elapsed in game seconds)."""
+    from games.feed.parser import parse_scoreboard
+    from games.models import Game
+    from games.payloads import game_payload
+
+    board = parse_scoreboard(slate_payload(minute))
+    games = []
+    for state in board.games:
+        game = Game.from_state(state, dt.date(2023, 4, 20))
+        game.observe(state)
+        games.append({**game_payload(game), "elapsed": state.elapsed})
+    return games
+
+
+def use_layer(kind: str) -> None:
+    """Point this process's channel layer at the core (list) or pub/sub backend."""
+    from channels.layers import channel_layers
+    from django.conf import settings
+
+    config: dict[str, Any] = {"hosts": [settings.REDIS_URL], "prefix": "livescores-bench"}
+    if kind == "pubsub":
+        backend = "channels_redis.pubsub.RedisPubSubChannelLayer"
+    else:
+        backend = "channels_redis.core.RedisChannelLayer"
+        config.update(capacity=1000, expiry=30)
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": backend, "CONFIG": config}}
+    channel_layers.backends.clear()
+
+
+@contextlib.contextmanager
+def timed_emit(sink: list[float]) -> Iterator[None]:
+    """Time games.events.send_now (the after-commit group sends) into ``sink``."""
+    from games import events
+
+    real = events.send_now
+
+    def timed(batches: list[tuple[str, list[dict[str, Any]]]]) -> None:
+        start = time.perf_counter()
+        real(batches)
+        sink.append((time.perf_counter() - start) * 1000)
+
+    events.send_now = timed  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        events.send_now = real  # type: ignore[assignment]
+
+
+def no_forecast_queue() -> None:
+    from games import services
+
+    services.queue_prediction = lambda game_id: None  # measured in its own benchmark
