@@ -37,6 +37,11 @@ def conformal_quantile(scores: np.ndarray, level: float) -> float:
     return float(scores[rank - 1])
 
 
+def level_key(level: float) -> str:
+    """How a coverage level is written in the artifacts: 0.9 -> "0.900"."""
+    return f"{level:.3f}"
+
+
 @dataclass
 class MondrianConformal:
     """Half-widths per level and bin, with a pooled fallback for thin bins."""
@@ -47,9 +52,7 @@ class MondrianConformal:
     pooled: dict[str, float] = field(default_factory=dict)
     counts: list[int] = field(default_factory=list)
 
-    @staticmethod
-    def key(level: float) -> str:
-        return f"{level:.3f}"
+    key = staticmethod(level_key)
 
     @classmethod
     def calibrate(
@@ -161,9 +164,7 @@ class NormalizedConformal:
     n: int = 0
     method: str = "normalized"
 
-    @staticmethod
-    def key(level: float) -> str:
-        return f"{level:.3f}"
+    key = staticmethod(level_key)
 
     @classmethod
     def calibrate(
