@@ -26,10 +26,6 @@ STATS_WINDOW = 100
 ACCURACY_DAYS = 14
 
 
-def _prediction(game: Game) -> dict[str, Any] | None:
-    return game.prediction.as_payload() if hasattr(game, "prediction") else None
-
-
 def board_data() -> dict[str, Any]:
     """Today's games (as the WebSocket snapshot shows them) and their closed minutes."""
     games = list(current_games())
@@ -38,9 +34,7 @@ def board_data() -> dict[str, Any]:
     for row in rows:
         minutes[row.game_id].append(dict(minute_payload(row)))
     return {
-        "games": [
-            game_payload(game, with_prediction=True, prediction=_prediction(game)) for game in games
-        ],
+        "games": [game_payload(game, with_prediction=True) for game in games],
         "minutes": minutes,
     }
 
@@ -48,7 +42,7 @@ def board_data() -> dict[str, Any]:
 def game_data(game: Game) -> dict[str, Any]:
     """One game for its page: state, prediction and every closed minute."""
     return {
-        "games": [game_payload(game, with_prediction=True, prediction=_prediction(game))],
+        "games": [game_payload(game, with_prediction=True)],
         "minutes": {game.game_id: [dict(minute_payload(row)) for row in game.minutes.all()]},
     }
 

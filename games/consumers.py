@@ -27,14 +27,7 @@ CLOSE_FORBIDDEN = 4403  # signed in, but not staff
 
 @database_sync_to_async
 def build_snapshot() -> dict[str, Any]:
-    games = [
-        game_payload(
-            game,
-            with_prediction=True,
-            prediction=game.prediction.as_payload() if hasattr(game, "prediction") else None,
-        )
-        for game in current_games()
-    ]
+    games = [game_payload(game, with_prediction=True) for game in current_games()]
     return events.snapshot_message(games)
 
 
@@ -49,8 +42,7 @@ def build_subscription(game_id: str) -> dict[str, Any] | None:
     game = Game.objects.select_related("prediction").filter(pk=game_id).first()
     if game is None:
         return None
-    prediction = game.prediction.as_payload() if hasattr(game, "prediction") else None
-    payload = game_payload(game, with_prediction=True, prediction=prediction)
+    payload = game_payload(game, with_prediction=True)
     minutes = [minute_payload(row) for row in game.minutes.order_by("minute")]
     return events.subscribed_message(payload, minutes)
 

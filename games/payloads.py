@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from games.events import GamePayload, MinutePayload, TeamPayload
 from games.minutes import PREDICTION_MINUTE
 from games.models import Game, GameStatus, MinuteDifferential
@@ -27,10 +25,11 @@ def clock_display(seconds: float | None) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
-def game_payload(
-    game: Game, *, with_prediction: bool = False, prediction: dict[str, Any] | None = None
-) -> GamePayload:
-    """A game's state; ``prediction`` is included (possibly null) only when asked for."""
+def game_payload(game: Game, *, with_prediction: bool = False) -> GamePayload:
+    """A game's state; its prediction is included (possibly null) only when asked for.
+
+    Select the games with ``select_related("prediction")`` to read them in one query.
+    """
 
     def team(side: str) -> TeamPayload:
         return {
@@ -60,7 +59,9 @@ def game_payload(
         "pattern_length": PREDICTION_MINUTE,
     }
     if with_prediction:
-        payload["prediction"] = prediction
+        payload["prediction"] = (
+            game.prediction.as_payload() if hasattr(game, "prediction") else None
+        )
     return payload
 
 
