@@ -20,8 +20,9 @@ import numpy as np
 _EPS = 1e-9  # the rounded interval covers y only for t strictly above the score
 
 
-def round_outward(lo: float, hi: float) -> tuple[int, int]:
-    return math.floor(lo), math.ceil(hi)
+def round_outward(lo: Any, hi: Any) -> tuple[Any, Any]:
+    """Outcomes are integers: widen [lo, hi] (numbers or arrays) to the enclosing integers."""
+    return np.floor(lo).astype(int), np.ceil(hi).astype(int)
 
 
 def integer_scores(outcomes: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -87,7 +88,7 @@ class MondrianConformal:
         points = np.asarray(points, dtype=float)
         bins = np.zeros(len(points), dtype=int) if bins is None else bins
         t = self.half_width(level, bins) + _EPS
-        return np.floor(points - t).astype(int), np.ceil(points + t).astype(int)
+        return round_outward(points - t, points + t)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -189,7 +190,7 @@ class NormalizedConformal:
     ) -> tuple[np.ndarray, np.ndarray]:
         points = np.asarray(points, dtype=float)
         t = self.half_width(level, d18) + _EPS
-        return np.floor(points - t).astype(int), np.ceil(points + t).astype(int)
+        return round_outward(points - t, points + t)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from predictions.conformal import round_outward
 from predictions.ensemble import CARD_FILE, EnsembleForecaster
 from predictions.features import LEAD_BIN_LABELS, HistoryArrays
 from predictions.history_table import TEST_SEASONS, TRAIN_SEASONS, read_history
@@ -111,8 +112,7 @@ def evaluate(forecaster: EnsembleForecaster, history: Path) -> dict[str, Any]:
 
     sd = float(train.halftime_change.std(ddof=1))
     gauss_half = 1.96 * sd
-    gauss_lo = np.floor(d18 + half_drift - gauss_half).astype(int)
-    gauss_hi = np.ceil(d18 + half_drift + gauss_half).astype(int)
+    gauss_lo, gauss_hi = round_outward(d18 + half_drift - gauss_half, d18 + half_drift + gauss_half)
 
     home_win = (test.final > 0).astype(float)
     wp_base = Logistic.fit(train.d18, (train.final > 0).astype(float))
