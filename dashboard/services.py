@@ -122,14 +122,11 @@ class Accuracy:
     _final_errors: list[float] = field(default_factory=list, repr=False)
 
     def add(self, prediction: Prediction) -> None:
-        actual = prediction.actual_halftime
-        if actual is not None:
-            self._ht_errors.append(abs(actual - prediction.halftime_point))
-            self._covered90.append(prediction.halftime_lo90 <= actual <= prediction.halftime_hi90)
-            if prediction.halftime_lo95 is not None and prediction.halftime_hi95 is not None:
-                self._covered95.append(
-                    prediction.halftime_lo95 <= actual <= prediction.halftime_hi95
-                )
+        if prediction.halftime_error is not None:
+            self._ht_errors.append(abs(prediction.halftime_error))
+            self._covered90.append(bool(prediction.covers_halftime(90)))
+            if (covered95 := prediction.covers_halftime(95)) is not None:
+                self._covered95.append(covered95)
         if prediction.final_error is not None:
             self._final_errors.append(abs(prediction.final_error))
 

@@ -49,10 +49,16 @@ class Prediction(models.Model):
             return None
         return self.actual_final - self.final_point
 
-    def covers_halftime(self) -> bool | None:
-        if self.actual_halftime is None:
+    def covers_halftime(self, level: int = 90) -> bool | None:
+        """Whether the actual halftime differential fell in the 90% (or 95%) interval."""
+        lo, hi = (
+            (self.halftime_lo90, self.halftime_hi90)
+            if level == 90
+            else (self.halftime_lo95, self.halftime_hi95)
+        )
+        if self.actual_halftime is None or lo is None or hi is None:
             return None
-        return self.halftime_lo90 <= self.actual_halftime <= self.halftime_hi90
+        return lo <= self.actual_halftime <= hi
 
     def as_payload(self) -> dict[str, object]:
         """The prediction as the WebSocket API and pages show it."""
