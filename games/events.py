@@ -68,11 +68,6 @@ class MinutePayload(TypedDict):
     imputed: bool
 
 
-class Message(TypedDict):
-    type: str
-    version: int
-
-
 class LayerEvent(TypedDict):
     """What travels through the channel layer: frames encoded once, for every client."""
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 PREDICTION_MINUTE = 18  # 6:00 left in Q2
 HALFTIME_MINUTE = 24
-FINAL_REGULATION_MINUTE = 48
 
 
 @dataclass(frozen=True, slots=True)

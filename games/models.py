@@ -188,15 +188,6 @@ class Game(models.Model):
         """A minute-18 forecast is only made while halftime is still ahead."""
         return self.elapsed_seconds < 60 * HALFTIME_MINUTE
 
-    def pattern(self) -> list[int] | None:
-        """Minutes 1..18 differentials, once minute 18 is closed."""
-        values = list(
-            self.minutes.filter(minute__lte=PREDICTION_MINUTE)
-            .order_by("minute")
-            .values_list("differential", flat=True)
-        )
-        return values if len(values) == PREDICTION_MINUTE else None
-
 
 class Snapshot(models.Model):
     """One poll's state of a game; written only when the state changed."""
