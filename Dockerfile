@@ -7,14 +7,13 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
-# Dependencies first (a cached layer while pyproject.toml is unchanged), then the project
-# itself, installed in place so /app is the only copy of the code.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt
+# Dependencies first, exactly as locked (hashes checked; a cached layer while the lock is
+# unchanged), then the project itself, installed in place so /app is the only copy.
+COPY requirements/app.lock requirements/app.lock
+RUN pip install --require-hashes --no-deps -r requirements/app.lock
 COPY . .
 COPY --from=frontend /app/node_modules ./node_modules
-RUN pip install --no-deps -e .
+RUN pip install --no-deps --no-build-isolation -e .
 RUN DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput --verbosity 0
 RUN useradd --create-home app && chown -R app /app
 USER app

@@ -7,9 +7,12 @@ PY="$VENV/bin/python"
 
 log() { printf '\033[1m[livescores]\033[0m %s\n' "$*" >&2; }
 
-# Python 3.11 venv with the project installed (extras as arguments, e.g. dev,data).
+# Python 3.11 venv installed from a lock file (requirements/*.lock, hashes checked; see
+# bin/lock), then the project itself without dependencies. Re-installed when the lock
+# changes. The lock to use is the first argument (default requirements/dev.lock).
 ensure_python_env() {
-  local extras="${1:-}"
+  local lock="${1:-${LIVESCORES_LOCK:-requirements/dev.lock}}"
+  [ -f "$ROOT/$lock" ] || { log "no lock file $lock (bin/lock writes it)"; return 1; }
   if [ ! -x "$PY" ]; then
     local python; python="$(command -v python3.11 || command -v python3)"
     "$python" -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' \
@@ -17,11 +20,13 @@ ensure_python_env() {
     log "creating virtualenv in $VENV"
     "$python" -m venv "$VENV"
   fi
-  local stamp="$VENV/.installed-${extras:-base}"
-  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
-    log "installing livescores${extras:+[$extras]} (first run takes a minute)"
-    "$PY" -m pip install --quiet --upgrade pip
-    "$PY" -m pip install --quiet -e "$ROOT${extras:+[$extras]}"
+  local stamp; stamp="$VENV/.installed-$(sha256sum "$ROOT/$lock" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    log "installing from $lock (first run takes a minute)"
+    "$PY" -m pip install --quiet --require-hashes --no-deps -r "$ROOT/$lock"
+    "$PY" -m pip install --quiet --no-deps --no-build-isolation -e "$ROOT"
+    "$PY" -m pip check >/dev/null || { "$PY" -m pip check; return 1; }
+    rm -f "$VENV"/.installed-*
     touch "$stamp"
   fi
 }

@@ -57,6 +57,7 @@ class GamePayload(TypedDict):
     differential: int
     pattern_progress: int
     pattern_length: int
+    seq: int
     prediction: NotRequired[dict[str, Any] | None]
 
 
@@ -79,32 +80,42 @@ def _message(kind: str, **body: Any) -> dict[str, Any]:
     return {"type": kind, "version": API_VERSION, "sent_at": timezone.now().isoformat(), **body}
 
 
-def snapshot_message(games: list[GamePayload]) -> dict[str, Any]:
-    return _message("snapshot", games=games)
+def snapshot_message(games: list[GamePayload], reason: str = "connect") -> dict[str, Any]:
+    """Every game with its current ``seq``: a client replaces all it knows with this."""
+    return _message("snapshot", reason=reason, games=games)
+
+
+# Every message about one game carries ``game_id`` and ``seq``, the game's version after
+# the change it reports. Each version reaches the scoreboard group exactly once (as a
+# score_update, game_final or prediction), so a scoreboard client that sees ``seq`` jump
+# by more than one has missed a message and asks for a snapshot ("resync").
 
 
 def score_update_message(game: GamePayload) -> dict[str, Any]:
-    return _message("score_update", game=game)
+    return _message("score_update", game_id=game["game_id"], seq=game["seq"], game=game)
 
 
 def game_final_message(game: GamePayload) -> dict[str, Any]:
-    return _message("game_final", game=game)
+    return _message("game_final", game_id=game["game_id"], seq=game["seq"], game=game)
 
 
 def pattern_progress_message(
-    game_id: str, progress: int, minutes: list[MinutePayload]
+    game_id: str, seq: int, progress: int, minutes: list[MinutePayload]
 ) -> dict[str, Any]:
+    """The minutes a version closed, for the game's subscribers (same ``seq`` as the
+    scoreboard message of that version)."""
     return _message(
         "pattern_progress",
         game_id=game_id,
+        seq=seq,
         progress=progress,
         pattern_length=PREDICTION_MINUTE,
         minutes=minutes,
     )
 
 
-def prediction_message(game_id: str, prediction: dict[str, Any]) -> dict[str, Any]:
-    return _message("prediction", game_id=game_id, prediction=prediction)
+def prediction_message(game_id: str, seq: int, prediction: dict[str, Any]) -> dict[str, Any]:
+    return _message("prediction", game_id=game_id, seq=seq, prediction=prediction)
 
 
 def error_message(code: str, detail: str) -> dict[str, Any]:
@@ -113,7 +124,9 @@ def error_message(code: str, detail: str) -> dict[str, Any]:
 
 def subscribed_message(game: GamePayload, minutes: list[MinutePayload]) -> dict[str, Any]:
     """The ack of a subscription: the game's full state and every closed minute so far."""
-    return _message("subscribed", game_id=game["game_id"], game=game, minutes=minutes)
+    return _message(
+        "subscribed", game_id=game["game_id"], seq=game["seq"], game=game, minutes=minutes
+    )
 
 
 def unsubscribed_message(game_id: str) -> dict[str, Any]:

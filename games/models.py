@@ -52,6 +52,7 @@ STATE_FIELDS = [
     "home_losses",
     "away_wins",
     "away_losses",
+    "seq",
     "updated_at",
 ]
 
@@ -88,6 +89,11 @@ class Game(models.Model):
     observed = models.BooleanField(default=False, help_text="A live or final state has been seen.")
 
     prediction_queued_at = models.DateTimeField(null=True, blank=True)
+    seq = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Version of what clients know of the game: +1 with every change pushed "
+        "(state, closed minutes, forecast, outcome). Only grows; survives restarts.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -183,6 +189,18 @@ class Game(models.Model):
         self.home_wins, self.home_losses = state.home.wins, state.home.losses
         self.away_wins, self.away_losses = state.away.wins, state.away.losses
         return observation
+
+    @classmethod
+    def next_seq(cls, game_id: str) -> int:
+        """Take the game's next sequence number for a change made outside a poll.
+
+        Call inside the transaction that makes the change: the row stays locked until
+        it commits, so versions are handed out in commit order.
+        """
+        game = cls.objects.select_for_update().only("seq").get(pk=game_id)
+        game.seq += 1
+        game.save(update_fields=["seq"])
+        return game.seq
 
     def forecast_is_timely(self) -> bool:
         """A minute-18 forecast is only made while halftime is still ahead."""
@@ -282,3 +300,27 @@ class PollRun(models.Model):
         last_ok = cls.objects.filter(outcome=PollOutcome.OK).order_by("-started_at").first()
         stats["last_ok"] = last_ok.started_at if last_ok else None
         return stats
+
+
+class ReplayCursor(models.Model):
+    """How far the replay of one recorded night has got (polls made, and since when)."""
+
+    night = models.DateField(primary_key=True)
+    tick = models.PositiveIntegerField(default=0)
+    started = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"replay of {self.night}: poll {self.tick}"
+
+    @classmethod
+    def advance(cls, night: dt.date) -> tuple[int, dt.datetime]:
+        """Count one more poll of ``night``; returns (polls so far, replay start)."""
+        from django.db import transaction
+        from django.utils import timezone
+
+        with transaction.atomic():
+            cls.objects.get_or_create(night=night, defaults={"started": timezone.now()})
+            cursor = cls.objects.select_for_update().get(night=night)
+            cursor.tick += 1
+            cursor.save(update_fields=["tick"])
+        return cursor.tick, cursor.started

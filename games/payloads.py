@@ -57,6 +57,7 @@ def game_payload(game: Game, *, with_prediction: bool = False) -> GamePayload:
         "differential": game.differential,
         "pattern_progress": game.pattern_progress,
         "pattern_length": PREDICTION_MINUTE,
+        "seq": game.seq,
     }
     if with_prediction:
         payload["prediction"] = (

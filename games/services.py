@@ -24,6 +24,7 @@ from games.models import (
     Game,
     GameStatus,
     MinuteDifferential,
+    Observation,
     PollOutcome,
     PollRun,
     Snapshot,
@@ -79,8 +80,6 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
     if not states:
         return result
     board_date = board.game_date or timezone.localdate()
-    scoreboard_messages: list[dict[str, Any]] = []
-    detail: list[tuple[str, list[dict[str, Any]]]] = []
     outcomes: dict[str, tuple[int | None, int | None]] = {}
     with transaction.atomic():
         if not settings.POLL_SYNCHRONOUS_COMMIT:
@@ -88,7 +87,7 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
         games = _lock_games(states, board_date)
         snapshots: list[Snapshot] = []
         minutes: list[MinuteDifferential] = []
-        changed: list[Game] = []
+        observed: list[tuple[Game, Observation]] = []
         for game_id, state in sorted(states.items()):
             game = games[game_id]
             observation = game.observe(state)
@@ -102,7 +101,8 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
             if not (observation.changed or observation.minutes):
                 continue
             game.updated_at = now
-            changed.append(game)
+            game.seq += 1  # one new version per changed game and poll (row locked)
+            observed.append((game, observation))
             if observation.changed:
                 snapshots.append(_snapshot(game, now))
             minutes.extend(
@@ -117,17 +117,6 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
                 )
                 for m in observation.minutes
             )
-            payload = game_payload(game)
-            message = (
-                events.game_final_message(payload)
-                if observation.became_final
-                else events.score_update_message(payload)
-            )
-            scoreboard_messages.append(message)
-            if observation.minutes:  # the per-game stream carries the minute detail
-                closed = [minute_payload(row) for row in minutes[-len(observation.minutes) :]]
-                progress = events.pattern_progress_message(game_id, game.pattern_progress, closed)
-                detail.append((events.game_group(game_id), [progress]))
             if observation.forecast_due and game.forecast_is_timely() and _claim_forecast(game):
                 result.predictions_queued.append(game_id)
             halftime = next((m.differential for m in observation.minutes if m.minute == 24), None)
@@ -136,6 +125,7 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
                     halftime,
                     game.differential if observation.became_final else None,
                 )
+        changed = [game for game, _ in observed]
         # One INSERT ... ON CONFLICT DO UPDATE: far cheaper than bulk_update's CASE WHENs.
         Game.objects.bulk_create(
             changed, update_conflicts=True, unique_fields=["game_id"], update_fields=STATE_FIELDS
@@ -143,12 +133,41 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
         Snapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
         MinuteDifferential.objects.bulk_create(minutes, ignore_conflicts=True)
         result.snapshots, result.minutes = len(snapshots), len(minutes)
-        if outcomes:
-            scoreboard_messages += record_outcomes(outcomes)
+        predictions = record_outcomes(outcomes) if outcomes else {}
+        scoreboard_messages, detail = _messages(observed, minutes, predictions)
         events.send_on_commit([(events.SCOREBOARD_GROUP, scoreboard_messages), *detail])
         for game_id in result.predictions_queued:
             transaction.on_commit(lambda game_id=game_id: queue_prediction(game_id))  # type: ignore[misc]
     return result
+
+
+def _messages(
+    observed: list[tuple[Game, Observation]],
+    minutes: list[MinuteDifferential],
+    predictions: dict[str, dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[tuple[str, list[dict[str, Any]]]]]:
+    """One scoreboard message per changed game (its new version, with the prediction
+    when an outcome was just recorded on it) and the closed minutes for its subscribers."""
+    closed: dict[str, list[MinuteDifferential]] = {}
+    for row in minutes:
+        closed.setdefault(row.game_id, []).append(row)
+    scoreboard: list[dict[str, Any]] = []
+    detail: list[tuple[str, list[dict[str, Any]]]] = []
+    for game, observation in observed:
+        payload = game_payload(game)
+        if game.pk in predictions:
+            payload["prediction"] = predictions[game.pk]
+        build = (
+            events.game_final_message if observation.became_final else events.score_update_message
+        )
+        scoreboard.append(build(payload))
+        if game.pk in closed:  # the per-game stream carries the minute detail
+            rows = [minute_payload(row) for row in closed[game.pk]]
+            progress = events.pattern_progress_message(
+                game.pk, game.seq, game.pattern_progress, rows
+            )
+            detail.append((events.game_group(game.pk), [progress]))
+    return scoreboard, detail
 
 
 def _commit_without_waiting_for_disk() -> None:

@@ -17,16 +17,18 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-CLOSE_SERVICE_RESTART = 1012  # RFC 6455: the server is restarting, reconnect
+# Applications may only send 1000 or 3000-4999 (daphne turns anything else into 1011).
+CLOSE_LAYER_UNAVAILABLE = 4503  # the channel layer (Redis) failed: reconnect with backoff
 
 
 class WebSocketGuard:
     """Counts open sockets (WS_CONNECTIONS) and ends a socket whose channel is lost.
 
-    When Redis restarts, every channel-layer group membership is gone: a consumer
-    left open would never get another push. Its channel read fails instead, and
-    this closes the socket with 1012 so the client reconnects and gets a fresh
-    snapshot, rather than letting daphne log a traceback and close with 1011.
+    A consumer's channel read survives Redis blips (livescores.channel_layers), but a
+    group join or a snapshot can still fail while Redis is down: this closes such a
+    socket with 4503 so the client reconnects with backoff, rather than letting the
+    server log a traceback and close with 1011. A failure after the close was sent
+    (leaving groups on the way out) is only logged: a second close is not allowed.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -47,10 +49,13 @@ class WebSocketGuard:
         try:
             await self.app(scope, receive, guarded_send)
         except RedisError as exc:
-            if not accepted or closed:
+            if not accepted:
                 raise
+            if closed:
+                logger.info("the channel layer failed after a close: %s", exc)
+                return
             logger.warning("closing a WebSocket: the channel layer failed (%s)", exc)
-            await send({"type": "websocket.close", "code": CLOSE_SERVICE_RESTART})
+            await send({"type": "websocket.close", "code": CLOSE_LAYER_UNAVAILABLE})
         finally:
             if accepted:
                 WS_CONNECTIONS.dec()

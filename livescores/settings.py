@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from livescores.channel_layers import layer_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -130,28 +132,32 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"REDIS_URL must be a redis:// URL, got {REDIS_URL!r}")
 
-CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {
-            "hosts": [REDIS_URL],
-            "prefix": env.str("CHANNEL_LAYER_PREFIX", default="livescores"),
-            "capacity": 1000,
-            "expiry": 30,
-        },
+# Channel layer: channels_redis, with redis-py client options that keep idle sockets
+# open all night (livescores/channel_layers.py explains the 10-second drops they fix).
+# CHANNEL_LAYER=pubsub selects channels_redis's pub/sub layer (one PUBLISH per group
+# send, whatever the number of clients; no buffering for a consumer that is away).
+CHANNEL_LAYER = _choice("CHANNEL_LAYER", "redis", ("redis", "pubsub"))
+try:
+    CHANNEL_LAYERS = {
+        "default": layer_settings(
+            CHANNEL_LAYER,
+            REDIS_URL,
+            prefix=env.str("CHANNEL_LAYER_PREFIX", default="livescores"),
+            socket_timeout=_positive("CHANNEL_LAYER_SOCKET_TIMEOUT", float, 15.0),
+            max_connections=_positive("CHANNEL_LAYER_MAX_CONNECTIONS", int, 200),
+            pool_timeout=_positive("CHANNEL_LAYER_POOL_TIMEOUT", float, 10.0),
+        )
     }
-}
-# CHANNEL_LAYER=pubsub: channels_redis's Redis pub/sub layer (one PUBLISH per group send,
-# whatever the number of clients; no buffering for a consumer that is away). See
-# docs/performance.md for both measured.
-if _choice("CHANNEL_LAYER", "redis", ("redis", "pubsub")) == "pubsub":
-    CHANNEL_LAYERS["default"] = {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {
-            "hosts": [REDIS_URL],
-            "prefix": env.str("CHANNEL_LAYER_PREFIX", default="livescores"),
-        },
-    }
+except ValueError as exc:
+    raise ImproperlyConfigured(f"CHANNEL_LAYER_SOCKET_TIMEOUT: {exc}") from exc
+# Every WEBSOCKET_LAYER_CHECK_SECONDS each web process checks that Redis answers and
+# is the same server (its run_id); after a restart or failover every open socket
+# re-joins its groups and gets a fresh snapshot. A Redis away for longer than
+# WEBSOCKET_LAYER_OUTAGE_CLOSE_SECONDS closes the sockets with 4503 (reconnect later).
+WEBSOCKET_LAYER_CHECK_SECONDS = _positive("WEBSOCKET_LAYER_CHECK_SECONDS", float, 2.0)
+WEBSOCKET_LAYER_OUTAGE_CLOSE_SECONDS = _positive(
+    "WEBSOCKET_LAYER_OUTAGE_CLOSE_SECONDS", float, 30.0
+)
 
 # --- Celery -------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL
@@ -165,6 +171,12 @@ CELERY_TASK_TIME_LIMIT = _positive("CELERY_TASK_TIME_LIMIT", int, 30)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = _read("CELERY_TASK_ALWAYS_EAGER", bool, False)
+# One active beat (livescores/beat.py): any further beat waits on RedBeat's Redis lock.
+CELERY_BEAT_SCHEDULER = "livescores.beat.SingleBeatScheduler"
+CELERY_REDBEAT_REDIS_URL = REDIS_URL
+CELERY_REDBEAT_KEY_PREFIX = env.str("CELERY_REDBEAT_KEY_PREFIX", default="livescores:redbeat")
+CELERY_REDBEAT_LOCK_TIMEOUT = _positive("CELERY_REDBEAT_LOCK_TIMEOUT", int, 30)
+CELERY_BEAT_MAX_LOOP_INTERVAL = 5
 
 # --- The feed -----------------------------------------------------------------
 FEED = _choice("FEED", "replay", ("live", "replay"))

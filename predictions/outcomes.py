@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from games import events
 from predictions.models import Prediction
 
 
-def record_outcomes(outcomes: dict[str, tuple[int | None, int | None]]) -> list[dict[str, Any]]:
+def record_outcomes(
+    outcomes: dict[str, tuple[int | None, int | None]],
+) -> dict[str, dict[str, Any]]:
     """Store actual halftime/final differentials on the games' predictions.
 
     ``outcomes`` maps game id to (halftime, final), either possibly None (not yet
-    known). Returns the updated predictions as messages for the scoreboard.
+    known). Returns the updated predictions' payloads by game id; the caller sends
+    them inside the game's own update (one message per game version).
     """
-    messages: list[dict[str, Any]] = []
+    payloads: dict[str, dict[str, Any]] = {}
     for prediction in Prediction.objects.filter(game_id__in=list(outcomes)):
         halftime, final = outcomes[prediction.game_id]
         fields = []
@@ -26,5 +28,5 @@ def record_outcomes(outcomes: dict[str, tuple[int | None, int | None]]) -> list[
             fields.append("actual_final")
         if fields:
             prediction.save(update_fields=fields)
-            messages.append(events.prediction_message(prediction.game_id, prediction.as_payload()))
-    return messages
+            payloads[prediction.game_id] = prediction.as_payload()
+    return payloads

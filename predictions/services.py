@@ -69,8 +69,9 @@ def make_prediction(game_id: str) -> Prediction:
     try:
         with transaction.atomic():
             prediction.latency_ms = (time.perf_counter() - start) * 1000
+            seq = Game.next_seq(game_id)  # game row first, as polls lock it: no deadlock
             prediction.save(force_insert=True)
-            message = events.prediction_message(game_id, prediction.as_payload())
+            message = events.prediction_message(game_id, seq, prediction.as_payload())
             events.send_on_commit([(events.SCOREBOARD_GROUP, [message])])
     except IntegrityError:  # another worker won the race: exactly one row stands
         logger.info("%s: prediction already made by another worker", game_id)

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.utils import timezone
 
 from games.feed.live import FeedError, LiveFeed
 from games.feed.replay import ReplayBoard, ReplayNight, ReplaySchedule
@@ -26,29 +25,28 @@ class Feed(Protocol):
 
 
 class ReplayFeed:
-    """Each fetch advances the replay by one poll; the cursor lives in Redis."""
+    """Each fetch advances the replay by one poll; the cursor is a PostgreSQL row.
+
+    The cursor lives with the games it produced: a Redis restart (which empties every
+    key) neither rewinds the night nor replays it twice.
+    """
 
     name = "replay"
 
     def __init__(self, board: ReplayBoard) -> None:
         self.board = board
-        self.key = f"livescores:replay:{board.night.date.isoformat()}"
+        self.night = board.night.date
 
     def fetch(self) -> dict[str, Any]:
-        from games.redis_client import get_redis
+        from games.models import ReplayCursor
 
-        client = get_redis()
-        client.set(f"{self.key}:started", timezone.now().isoformat(), nx=True)
-        with client.pipeline() as pipe:
-            pipe.incr(f"{self.key}:tick")
-            pipe.get(f"{self.key}:started")
-            tick, started = pipe.execute()
-        return self.board.payload(int(tick) - 1, dt.datetime.fromisoformat(started.decode()))
+        tick, started = ReplayCursor.advance(self.night)
+        return self.board.payload(tick - 1, started)
 
     def reset(self) -> None:
-        from games.redis_client import get_redis
+        from games.models import ReplayCursor
 
-        get_redis().delete(f"{self.key}:tick", f"{self.key}:started")
+        ReplayCursor.objects.filter(night=self.night).delete()
 
 
 def load_replay_night() -> ReplayNight:

@@ -377,18 +377,52 @@
   }
 
   // --- socket -------------------------------------------------------------------
+  // Close codes the server sends (docs/websocket-api.md): 4401/4403 mean "sign in";
+  // anything else (4503 message bus down, 1001 server going away, 1006 dropped) means
+  // reconnect with capped exponential backoff and jitter. Every reconnect brings a
+  // snapshot, so nothing missed while away stays missing.
+  const STOP_CODES = new Set([4401, 4403]);
   let socket = null;
   let retry = 0;
+  let resyncing = false;
+  const seqs = new Map(); // game_id -> seq of the last version applied
+
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  }
 
   function subscribeAll() {
     const ids = ONLY_GAME ? [ONLY_GAME] : [...games.keys()];
-    for (const id of ids) socket.send(JSON.stringify({ action: "subscribe", game_id: id }));
+    for (const id of ids) send({ action: "subscribe", game_id: id });
+  }
+
+  function resync(reason) {
+    if (resyncing) return;
+    resyncing = true;
+    console.info("asking for a snapshot:", reason);
+    send({ action: "resync", seqs: Object.fromEntries(seqs) });
+  }
+
+  // A scoreboard message is version `seq` of its game: apply it only if it is the
+  // next one. Older or repeated versions are dropped; a jump means one was missed.
+  function isNext(id, seq) {
+    const known = seqs.has(id) ? seqs.get(id) : 0;
+    if (seq <= known) return false;
+    if (seq > known + 1) {
+      resync(`game ${id}: seq ${seq} after ${known}`);
+      return false;
+    }
+    seqs.set(id, seq);
+    return true;
   }
 
   function handle(message) {
     switch (message.type) {
       case "snapshot": {
         retry = 0;
+        resyncing = false;
+        seqs.clear();
+        for (const g of message.games) seqs.set(g.game_id, g.seq);
         const shown = message.games.filter((g) => !ONLY_GAME || g.game_id === ONLY_GAME);
         if (!ONLY_GAME) dropMissing(new Set(shown.map((g) => g.game_id)));
         shown.forEach(upsertGame);
@@ -399,23 +433,32 @@
       }
       case "subscribed":
         if (ONLY_GAME && message.game_id !== ONLY_GAME) return;
+        if (message.seq > (seqs.get(message.game_id) || 0)) seqs.set(message.game_id, message.seq);
         upsertGame(message.game);
         mergeMinutes(message.game_id, message.minutes, true);
         renderCard(message.game_id);
         break;
       case "score_update":
       case "game_final":
-        if (ONLY_GAME && message.game.game_id !== ONLY_GAME) return;
+        if (!isNext(message.game_id, message.seq)) return;
+        if (ONLY_GAME && message.game_id !== ONLY_GAME) return;
         upsertGame(message.game);
-        renderCard(message.game.game_id);
+        renderCard(message.game_id);
         if (PAGE === "game") appendTimeline(message.game, message.sent_at);
         break;
       case "pattern_progress":
+        // Same seq as its version's score_update, which comes first: a newer seq means
+        // that update was missed.
+        if (message.seq > (seqs.get(message.game_id) || 0)) {
+          resync(`minutes of game ${message.game_id} ahead of its state`);
+          return;
+        }
         if (!games.has(message.game_id)) return;
         mergeMinutes(message.game_id, message.minutes, false);
         renderCard(message.game_id);
         break;
       case "prediction": {
+        if (!isNext(message.game_id, message.seq)) return;
         const game = games.get(message.game_id);
         if (!game) return;
         game.prediction = message.prediction;
@@ -424,6 +467,7 @@
         break;
       }
       case "error":
+        if (message.code === "invalid_seq") resyncing = false;
         if (message.code !== "unauthorized") console.warn("server error message", message);
         break;
       default:
@@ -443,7 +487,8 @@
       }
     };
     socket.onclose = (event) => {
-      if (event.code === 4401 || event.code === 4403) {
+      resyncing = false;
+      if (STOP_CODES.has(event.code)) {
         setConnection("signed out");
         window.location.assign(root.dataset.loginUrl);
         return;
@@ -457,6 +502,7 @@
   // --- start --------------------------------------------------------------------
   const initial = JSON.parse(document.getElementById("initial-board").textContent);
   initial.games.forEach(upsertGame);
+  for (const g of initial.games) seqs.set(g.game_id, g.seq);
   for (const [id, rows] of Object.entries(initial.minutes)) mergeMinutes(id, rows, true);
   renderAll();
   const initialStatus = document.getElementById("initial-status");

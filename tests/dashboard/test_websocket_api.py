@@ -67,7 +67,7 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
     eager_celery: None,
 ) -> None:
     feed = await database_sync_to_async(build_replay_feed)()
-    feed.reset()
+    await database_sync_to_async(feed.reset)()
     await database_sync_to_async(_poll)(feed, 1)  # the night's games exist, scheduled or live
     game_id = feed.board.night.games[0].game_id
 
@@ -106,7 +106,27 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
         "frame_too_large",
     }
     forecasts = [m for m in seen if m["type"] == "prediction" and m["game_id"] == game_id]
-    assert forecasts and forecasts[-1]["prediction"]["halftime"]["actual"] is not None
+    assert forecasts and forecasts[0]["prediction"]["halftime"]["actual"] is None
+    # The actual outcome arrives inside the game's own update of that version.
+    outcomes = [
+        m["game"]["prediction"]
+        for m in seen
+        if m["type"] in ("score_update", "game_final")
+        and m["game_id"] == game_id
+        and "prediction" in m["game"]
+    ]
+    assert outcomes and outcomes[-1]["halftime"]["actual"] is not None
+    assert outcomes[-1]["final"]["actual"] == subscribed["game"]["differential"]
+    # One scoreboard message per version of the game: its seq climbs 1, 2, 3, ...
+    scoreboard = [
+        m["seq"]
+        for m in seen[1:]
+        if m["type"] in ("score_update", "game_final", "prediction") and m["game_id"] == game_id
+    ]
+    first = seen[0]["games"]
+    start = next((g["seq"] for g in first if g["game_id"] == game_id), 0)
+    assert scoreboard == list(range(start + 1, start + 1 + len(scoreboard)))
+    assert subscribed["seq"] == scoreboard[-1] == subscribed["game"]["seq"]
     assert subscribed["game"]["status"] == "final" and subscribed["game"]["prediction"]
     assert [m["minute"] for m in subscribed["minutes"]] == list(
         range(1, len(subscribed["minutes"]) + 1)

@@ -8,7 +8,6 @@ fixture starts on a free port and kills (SIGKILL: no save, every group lost).
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +20,7 @@ from games.models import Game
 from games.redis_client import get_redis
 from games.services import poll_exclusively
 from livescores.asgi import application
+from livescores.channel_layers import layer_settings
 from tests.faults.conftest import ThrowawayRedis
 from tests.faults.support import StaticFeed
 from tests.payloads import at_minute, board
@@ -30,16 +30,16 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 HEADERS = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
 
 
-@pytest.fixture
-def stack(throwaway_redis: ThrowawayRedis, settings: Any) -> Iterator[ThrowawayRedis]:
+@pytest.fixture(params=["redis", "pubsub"])
+def stack(
+    request: pytest.FixtureRequest, throwaway_redis: ThrowawayRedis, settings: Any
+) -> Iterator[ThrowawayRedis]:
     settings.WS_PUBLIC_STREAM = True
     settings.REDIS_URL = throwaway_redis.url
     settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [throwaway_redis.url], "prefix": "faults", "expiry": 30},
-        }
+        "default": layer_settings(request.param, throwaway_redis.url, prefix="faults")
     }
+    settings.WEBSOCKET_LAYER_CHECK_SECONDS = 0.2
     get_redis.cache_clear()
     channel_layers.backends.clear()
     yield throwaway_redis
@@ -59,58 +59,56 @@ async def connect() -> WebsocketCommunicator:
     return client
 
 
-async def reconnect(attempts: int = 5) -> tuple[WebsocketCommunicator, dict[str, Any]]:
-    """What the dashboard does on close: connect again until a snapshot arrives.
-
-    The layer's pooled Redis connections died with the server; each stale one fails
-    once (that socket is closed with 1012 again) and is replaced, so this converges.
-    """
-    for _ in range(attempts):
-        client = await connect()
-        message = await client.receive_output(timeout=15)
-        if message["type"] == "websocket.send":
-            snapshot: dict[str, Any] = json.loads(message["text"])
-            assert snapshot["type"] == "snapshot"
-            return client, snapshot
-        assert message == {"type": "websocket.close", "code": 1012}
-    raise AssertionError(f"no snapshot after {attempts} reconnects")
-
-
-async def next_of(client: WebsocketCommunicator, kind: str) -> dict[str, Any]:
+async def next_of(client: WebsocketCommunicator, kind: str, timeout: float = 5) -> dict[str, Any]:
     for _ in range(10):
-        message: dict[str, Any] = await client.receive_json_from(timeout=5)
+        message: dict[str, Any] = await client.receive_json_from(timeout=timeout)
         if message["type"] == kind:
             return message
     raise AssertionError(f"no {kind} message")
 
 
-async def test_polls_persist_through_a_redis_restart_and_clients_resync(
+async def test_polls_persist_through_a_redis_restart_and_open_sockets_resync(
     stack: ThrowawayRedis, caplog: pytest.LogCaptureFixture
 ) -> None:
-    before = await connect()
-    await next_of(before, "snapshot")
+    client = await connect()
+    await next_of(client, "snapshot")
     await poll(3.5, 5, 2)
-    assert (await next_of(before, "score_update"))["game"]["home"]["score"] == 5
+    first = await next_of(client, "score_update")
+    assert first["game"]["home"]["score"] == 5
 
-    stack.stop()
+    stack.stop()  # SIGKILL: every group membership and queued message is gone
     run = await poll(4.5, 8, 2)  # no lock, no push: still persisted
 
     assert run is not None and run.outcome == "ok"
     game = await database_sync_to_async(Game.objects.get)()
-    assert (game.home_score, game.last_closed_minute) == (8, 4)
+    assert (game.home_score, game.last_closed_minute, game.seq) == (8, 4, first["seq"] + 1)
     assert "poll lock unavailable" in caplog.text
     assert "clients resync on reconnect" in caplog.text  # the failed push, logged
-    # The old connection's channel is gone with Redis: the server ends the socket, so a
-    # client reconnects instead of waiting on a stream that will never come.
-    closed = await before.receive_output(timeout=10)
-    assert closed == {"type": "websocket.close", "code": 1012}  # 1012: restarting, reconnect
-    assert "closing a WebSocket: the channel layer failed" in caplog.text
+    await asyncio.sleep(2)  # a short outage: the socket stays open
+    assert await client.receive_nothing(timeout=0.1)
 
-    stack.start()
-    after, snapshot = await reconnect()  # a fresh snapshot carries what was missed
-    assert [g["home"]["score"] for g in snapshot["games"]] == [8]
+    stack.start()  # a new server (new run_id): the socket re-joins and gets a snapshot
+    resync = await next_of(client, "snapshot", timeout=15)
+    assert resync["reason"] == "resync"
+    [state] = resync["games"]
+    assert (state["home"]["score"], state["seq"]) == (8, first["seq"] + 1)
+    assert "re-join their groups and resync" in caplog.text
+
     await poll(5.5, 11, 2)
-    update = await next_of(after, "score_update")  # pushes resume
-    assert update["game"]["home"]["score"] == 11
-    await after.disconnect()
+    update = await next_of(client, "score_update", timeout=10)  # pushes resume, same socket
+    assert (update["game"]["home"]["score"], update["seq"]) == (11, first["seq"] + 2)
+    await client.disconnect()
     await asyncio.sleep(0)
+
+
+async def test_a_redis_that_stays_away_closes_sockets_with_4503(
+    stack: ThrowawayRedis, settings: Any
+) -> None:
+    settings.WEBSOCKET_LAYER_OUTAGE_CLOSE_SECONDS = 1.0
+    client = await connect()
+    await next_of(client, "snapshot")
+    stack.stop()
+    error = await client.receive_json_from(timeout=10)
+    assert (error["type"], error["code"]) == ("error", "unavailable")
+    assert await client.receive_output(timeout=5) == {"type": "websocket.close", "code": 4503}
+    await client.disconnect()

@@ -1,0 +1,673 @@
+"""Soak: a whole replay night, accelerated, against the multi-process topology.
+
+HAProxy in front of two daphnes, two Celery workers and one beat (deploy/Procfile.scale),
+all real processes with a PostgreSQL database and a Redis server of the soak's own.
+1,000 WebSocket clients connect through HAProxy (most follow every game, one in ten
+also subscribes to one game) and behave as the dashboard does: apply each game's
+versions in order, ask for a snapshot on a gap, reconnect with backoff and jitter.
+During the night: kill -9 one daphne, kill -9 one worker in the middle of a poll,
+restart Redis. At the end every client's view is compared with the database.
+
+    .venv/bin/python -m benchmarks.soak                  # the committed run
+    .venv/bin/python -m benchmarks.soak --clients 100    # a quick look
+
+Writes benchmarks/results/soak.json and docs/soak.md. A benchmark, not a test: it
+prints figures and never asserts on timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import http.cookiejar
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import ROOT, free_port, pct, raise_nofile, rss_kib
+
+RESULTS = ROOT / "benchmarks" / "results" / "soak.json"
+DOC = ROOT / "docs" / "soak.md"
+DB_NAME = "livescores_soak"
+USER, PASSWORD = "soak-staff", "soak-staff-password-1"
+SCOREBOARD_TYPES = ("score_update", "game_final", "prediction")
+
+
+# --- the stack ------------------------------------------------------------------------
+class Stack:
+    """PostgreSQL database, Redis server, HAProxy, 2 daphnes, 2 workers, 1 beat."""
+
+    def __init__(self, poll_seconds: float, replay_seconds: int, logs: Path) -> None:
+        self.logs = logs
+        self.redis_port = free_port()
+        self.lb_port, self.web_ports = free_port(), {"web1": free_port(), "web2": free_port()}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "CHANNEL_LAYER_PREFIX": "soak",
+            "FEED": "replay",
+            "DEBUG": "true",
+            "LOG_LEVEL": "info",
+            "POLL_INTERVAL_SECONDS": str(poll_seconds),
+            "REPLAY_SECONDS_PER_POLL": str(replay_seconds),
+            "DJANGO_SUPERUSER_USERNAME": USER,
+            "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+            "LB_BIND": f"127.0.0.1:{self.lb_port}",
+            "WEB1_ADDR": f"127.0.0.1:{self.web_ports['web1']}",
+            "WEB2_ADDR": f"127.0.0.1:{self.web_ports['web2']}",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.restarted: set[str] = set()
+
+    def commands(self) -> dict[str, list[str]]:
+        bin_dir = Path(sys.executable).parent
+        celery = [str(bin_dir / "celery"), "--app", "livescores"]
+        worker = [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"]
+        worker += ["--without-gossip", "--without-mingle"]
+        daphne = [str(bin_dir / "daphne"), "--bind", "127.0.0.1", "--proxy-headers"]
+        return {
+            "redis": [
+                *("redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--dir", str(self.logs)),
+            ],
+            "lb": ["haproxy", "-db", "-f", str(ROOT / "deploy" / "haproxy.cfg")],
+            **{
+                name: [*daphne, "--port", str(port), "livescores.asgi:application"]
+                for name, port in self.web_ports.items()
+            },
+            "worker1": [*worker, "--hostname", "worker1@%h"],
+            "worker2": [*worker, "--hostname", "worker2@%h"],
+            "beat": [*celery, "beat", "--loglevel", "INFO"],
+        }
+
+    def start(self, name: str) -> None:
+        log = (self.logs / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            self.commands()[name],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill -9 takes its children too
+        )
+
+    def kill(self, name: str) -> None:
+        process = self.processes[name]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def restart(self, name: str) -> None:
+        self.start(name)
+        self.restarted.add(name)
+
+    def manage(self, *args: str) -> None:
+        subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def up(self) -> None:
+        subprocess.run(
+            ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB_NAME], check=True
+        )
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB_NAME], check=True)
+        self.start("redis")
+        wait_for(lambda: redis_answers(self.redis_port), "redis")
+        self.manage("migrate", "--noinput")
+        self.manage("ensure_staff_user", "--url", f"http://127.0.0.1:{self.lb_port}/")
+        self.manage("reset_replay")
+        for name in ("web1", "web2"):
+            self.start(name)
+        for name in ("web1", "web2"):
+            wait_for(
+                lambda n=name: http_ok(f"http://127.0.0.1:{self.web_ports[n]}/healthz?poll=ignore"),
+                name,
+            )
+        self.start("lb")
+        wait_for(lambda: http_ok(f"http://127.0.0.1:{self.lb_port}/healthz?poll=ignore"), "lb")
+
+    def start_polling(self) -> None:
+        for name in ("worker1", "worker2", "beat"):
+            self.start(name)
+
+    def down(self) -> None:
+        for name in list(self.processes):
+            with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(self.processes[name].pid, signal.SIGTERM)
+                self.processes[name].wait(timeout=10)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.processes[name].pid, signal.SIGKILL)
+
+    def pids(self, name: str) -> list[int]:
+        """A process and its children (a Celery worker's pool)."""
+        main = self.processes[name].pid
+        children = Path(f"/proc/{main}/task/{main}/children")
+        extra = [int(p) for p in children.read_text().split()] if children.exists() else []
+        return [main, *extra]
+
+    def rss_kib(self, name: str) -> int:
+        total = 0
+        for pid in self.pids(name):
+            with contextlib.suppress(FileNotFoundError, RuntimeError):
+                total += rss_kib(pid)
+        return total
+
+
+def wait_for(check: Any, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not come up")
+
+
+def redis_answers(port: int) -> bool:
+    out = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True)
+    return out.stdout.strip() == "PONG"
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def staff_cookie(base: str) -> str:
+    """Log in through the login form, as a person would; returns the Cookie header."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(f"{base}/accounts/login/", timeout=10).read()
+    token = next(c.value for c in jar if c.name == "csrftoken")
+    form = urllib.parse.urlencode(
+        {"username": USER, "password": PASSWORD, "csrfmiddlewaretoken": token}
+    ).encode()
+    request = urllib.request.Request(f"{base}/accounts/login/", data=form)
+    request.add_header("Referer", f"{base}/accounts/login/")
+    opener.open(request, timeout=10).read()
+    session = next(c.value for c in jar if c.name == "sessionid")
+    return f"sessionid={session}"
+
+
+# --- the clients ---------------------------------------------------------------------
+@dataclass
+class Close:
+    at: float
+    server: str
+    code: int | None
+    from_server: bool  # a close frame came from the server (vs. the connection dropping)
+
+
+@dataclass
+class Client:
+    index: int
+    follow: str | None  # a game this client also subscribes to
+    seqs: dict[str, int] = field(default_factory=dict)
+    view: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    gap_open: bool = False
+    gaps: int = 0
+    repaired: int = 0
+    stale: int = 0
+    connects: int = 0
+    closes: list[Close] = field(default_factory=list)
+    connect_failures: int = 0
+    server: str = ""
+
+
+class Night:
+    def __init__(self, uri: str, origin: str, cookie: str, clients: int) -> None:
+        self.uri, self.origin, self.cookie = uri, origin, cookie
+        self.clients = [Client(i, None) for i in range(clients)]
+        self.latencies: list[tuple[float, float]] = []  # (received at, ms after sent_at)
+        self.stopping = False
+        self.sockets: dict[int, Any] = {}
+        self.pending: set[asyncio.Future[None]] = set()
+
+    def send_later(self, ws: Any, frame: str) -> None:
+        task = asyncio.ensure_future(ws.send(frame))
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
+
+    def handle(self, client: Client, message: dict[str, Any], ws: Any) -> None:
+        kind = message["type"]
+        if kind == "snapshot":
+            client.seqs = {g["game_id"]: g["seq"] for g in message["games"]}
+            client.view = {g["game_id"]: view_of(g) for g in message["games"]}
+            if client.gap_open:
+                client.repaired += 1
+            client.gap_open = False
+            if client.follow is None and message["games"] and client.index % 10 == 0:
+                games = sorted(client.seqs)
+                client.follow = games[client.index // 10 % len(games)]
+            if client.follow:
+                self.send_later(ws, json.dumps({"action": "subscribe", "game_id": client.follow}))
+            return
+        if kind in SCOREBOARD_TYPES:
+            game_id, seq = message["game_id"], message["seq"]
+            known = client.seqs.get(game_id, 0)
+            if seq <= known:
+                client.stale += 1
+                return
+            if seq > known + 1:
+                client.gaps += 1
+                if not client.gap_open:
+                    client.gap_open = True
+                    self.send_later(ws, json.dumps({"action": "resync", "seqs": client.seqs}))
+                return
+            client.seqs[game_id] = seq
+            if kind != "prediction":
+                client.view[game_id] = view_of(message["game"])
+                sent = dt.datetime.fromisoformat(message["sent_at"]).timestamp()
+                self.latencies.append((time.time(), (time.time() - sent) * 1000))
+
+    async def run_client(self, client: Client) -> None:
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+        retry = 0
+        while not self.stopping:
+            try:
+                async with connect(
+                    self.uri,
+                    origin=self.origin,  # type: ignore[arg-type]
+                    additional_headers={"Cookie": self.cookie},
+                    open_timeout=30,
+                    max_size=2**22,
+                ) as ws:
+                    client.connects += 1
+                    retry = 0
+                    response = ws.response
+                    client.server = response.headers.get("X-Served-By", "?") if response else "?"
+                    self.sockets[client.index] = ws
+                    async for frame in ws:
+                        self.handle(client, json.loads(frame), ws)
+            except ConnectionClosed as exc:
+                if not self.stopping:
+                    client.closes.append(
+                        Close(
+                            time.monotonic(),
+                            client.server,
+                            exc.rcvd.code if exc.rcvd else None,
+                            exc.rcvd is not None,
+                        )
+                    )
+            except (OSError, InvalidHandshake, TimeoutError):
+                client.connect_failures += 1
+            self.sockets.pop(client.index, None)
+            if self.stopping:
+                return
+            await asyncio.sleep(min(10.0, 0.5 * 2**retry) * random.uniform(0.5, 1.0))
+            retry += 1
+
+    async def open_all(self, batch: int = 100) -> list[asyncio.Task[None]]:
+        tasks = []
+        for start in range(0, len(self.clients), batch):
+            for client in self.clients[start : start + batch]:
+                tasks.append(asyncio.create_task(self.run_client(client)))
+            await asyncio.sleep(0.5)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(self.sockets) < len(self.clients):
+            await asyncio.sleep(0.2)
+        return tasks
+
+
+def view_of(game: dict[str, Any]) -> tuple[int, int, str]:
+    return (game["home"]["score"], game["away"]["score"], game["status"])
+
+
+# --- the database, read by the soak process itself --------------------------------------
+def db(query: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    with psycopg.connect(host="127.0.0.1", user="postgres", dbname=DB_NAME) as conn:
+        return conn.execute(query, args).fetchall()  # type: ignore[arg-type]
+
+
+def last_tick() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livescores.settings")
+    import django
+
+    django.setup()
+    from games.feed import build_replay_feed
+
+    return build_replay_feed().board.last_tick()
+
+
+def replay_tick() -> int:
+    rows = db("SELECT tick FROM games_replaycursor")
+    return int(rows[0][0]) if rows else 0
+
+
+def database_view() -> dict[str, tuple[tuple[int, int, str], int]]:
+    rows = db("SELECT game_id, home_score, away_score, status, status_text, seq FROM games_game")
+    status = {1: "scheduled", 2: "live", 3: "final"}
+    out = {}
+    for game_id, home, away, code, text, seq in rows:
+        label = "halftime" if code == 2 and text.lower().startswith("half") else status[code]
+        out[game_id] = ((home, away, label), seq)
+    return out
+
+
+def duplicate_rows() -> dict[str, int]:
+    checks = {
+        "minutes": "SELECT count(*) - count(DISTINCT (game_id, minute))"
+        " FROM games_minutedifferential",
+        "predictions": "SELECT count(*) - count(DISTINCT game_id) FROM predictions_prediction",
+        "snapshots": "SELECT count(*) - count(DISTINCT (game_id, status, period, elapsed_seconds,"
+        " home_score, away_score)) FROM games_snapshot",
+        "games": "SELECT count(*) - count(DISTINCT game_id) FROM games_game",
+    }
+    return {name: int(db(sql)[0][0]) for name, sql in checks.items()}
+
+
+# --- the night ---------------------------------------------------------------------
+async def kill_worker_mid_poll(stack: Stack, timeout: float = 30) -> dict[str, Any]:
+    """kill -9 the worker whose pool process is running the poll (the lock is held)."""
+    import redis
+
+    client = redis.Redis(port=stack.redis_port)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(redis.RedisError):
+            if client.exists("livescores:poll-lock"):
+                for name in ("worker1", "worker2"):
+                    for pid in stack.pids(name)[1:]:
+                        with contextlib.suppress(FileNotFoundError):
+                            state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
+                            if state in "RD":
+                                stack.kill(name)
+                                return {"worker": name, "during_poll": True}
+        await asyncio.sleep(0.002)
+    stack.kill("worker1")
+    return {"worker": "worker1", "during_poll": False}
+
+
+async def soak(args: argparse.Namespace) -> dict[str, Any]:
+    raise_nofile()
+    logs = Path(tempfile.mkdtemp(prefix="livescores-soak-"))
+    stack = Stack(args.poll_seconds, args.replay_seconds, logs)
+    night_ticks = last_tick()
+    events: list[dict[str, Any]] = []
+    rss: dict[str, list[tuple[float, int]]] = {}
+    try:
+        stack.up()
+        base = f"http://127.0.0.1:{stack.lb_port}"
+        night = Night(
+            f"ws://127.0.0.1:{stack.lb_port}/ws/scores/", base, staff_cookie(base), args.clients
+        )
+        tasks = await night.open_all()
+        spread = {s: sum(c.server == s for c in night.clients) for s in ("web1", "web2")}
+        print(f"{len(night.sockets)} clients connected: {spread}", flush=True)
+        stack.start_polling()
+        started = time.monotonic()
+        plan = [
+            (0.3, "kill -9 daphne web1"),
+            (0.5, "kill -9 a worker mid-poll"),
+            (0.7, "restart Redis"),
+        ]
+        killed_at: dict[str, float] = {}
+        while True:
+            tick = replay_tick()
+            for name in ("web1", "web2", "worker1", "worker2", "beat"):
+                if stack.processes[name].poll() is None:
+                    rss.setdefault(name, []).append((time.monotonic(), stack.rss_kib(name)))
+            if plan and tick >= plan[0][0] * night_ticks:
+                _, what = plan.pop(0)
+                at = time.monotonic()
+                if what.startswith("kill -9 daphne"):
+                    stack.kill("web1")
+                    killed_at["web1"] = at
+                    await asyncio.sleep(5)
+                    stack.restart("web1")
+                    detail: dict[str, Any] = {}
+                elif what.startswith("kill -9 a worker"):
+                    detail = await kill_worker_mid_poll(stack)
+                    await asyncio.sleep(3)
+                    stack.restart(detail["worker"])
+                else:
+                    stack.kill("redis")
+                    await asyncio.sleep(1)
+                    stack.restart("redis")
+                    detail = {}
+                events.append(
+                    {"at_tick": tick, "at_s": round(at - started, 1), "what": what, **detail}
+                )
+                print(
+                    f"t={at - started:.0f}s tick {tick}/{night_ticks}: {what} {detail}", flush=True
+                )
+            finals = db("SELECT count(*) FILTER (WHERE status = 3), count(*) FROM games_game")[0]
+            if tick > night_ticks and finals[0] == finals[1] > 0 and not plan:
+                break
+            if time.monotonic() - started > args.max_seconds:
+                events.append({"what": "gave up waiting for the night to end"})
+                break
+            await asyncio.sleep(1)
+        night_seconds = time.monotonic() - started
+        await asyncio.sleep(args.settle)  # last pushes, last resyncs
+        truth = database_view()
+        night.stopping = True
+        mismatches, connected_at_end = 0, len(night.sockets)
+        for client in night.clients:
+            for game_id, (state, seq) in truth.items():
+                if client.view.get(game_id) != state or client.seqs.get(game_id) != seq:
+                    mismatches += 1
+        for ws in list(night.sockets.values()):
+            with contextlib.suppress(Exception):
+                await ws.close()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        duplicates = duplicate_rows()
+        tracebacks = {
+            name: (logs / f"{name}.log").read_text(errors="replace").count("Traceback")
+            for name in stack.processes
+        }
+    finally:
+        stack.down()
+
+    def expected(close: Close) -> bool:  # a socket on the daphne we killed
+        at = killed_at.get(close.server)
+        return at is not None and at - 1 <= close.at <= at + 15
+
+    closes = [c for client in night.clients for c in client.closes]
+    unexpected = [c for c in closes if not expected(c)]
+    times = [at for at, _ in night.latencies]
+    first_at, last_at = (min(times), max(times)) if times else (0.0, 0.0)
+    span = (last_at - first_at) or 1.0
+
+    def decile_p95(which: int) -> float | None:
+        chosen = [
+            ms
+            for at, ms in night.latencies
+            if int((at - first_at) / span * 10) in ((0,) if which == 0 else (9, 10))
+        ]
+        return round(pct(chosen, 95), 1) if chosen else None
+
+    def growth(name: str) -> dict[str, Any]:
+        samples = rss.get(name, [])
+        if name in stack.restarted:  # measure the process that ran to the end
+            restarts = [e["at_s"] for e in events if e.get("worker") == name or name in e["what"]]
+            samples = [s for s in samples if s[0] - started > (restarts[-1] if restarts else 0) + 5]
+        if len(samples) < 4:
+            return {"rss_growth_pct": None, "note": "too few samples"}
+        warm = samples[len(samples) // 10]
+        end = samples[-1]
+        return {
+            "rss_kib_after_warmup": warm[1],
+            "rss_kib_end": end[1],
+            "rss_growth_pct": round((end[1] - warm[1]) / warm[1] * 100, 1),
+            "restarted_during_night": name in stack.restarted,
+        }
+
+    return {
+        "command": "python -m benchmarks.soak " + " ".join(sys.argv[1:]),
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "settings": {
+            "clients": args.clients,
+            "poll_seconds": args.poll_seconds,
+            "replay_seconds_per_poll": args.replay_seconds,
+            "night_polls": night_ticks,
+            "games": len(truth),
+        },
+        "night_seconds": round(night_seconds, 1),
+        "initial_spread": spread,
+        "events": events,
+        "unexpected_closes": len(unexpected),
+        "unexpected_close_codes": sorted({str(c.code) for c in unexpected}),
+        "expected_closes": len(closes) - len(unexpected),
+        "reconnected_clients": sum(1 for c in night.clients if c.connects > 1),
+        "connect_failures": sum(c.connect_failures for c in night.clients),
+        "connected_at_end": connected_at_end,
+        "gaps_detected": sum(c.gaps for c in night.clients),
+        "gaps_repaired": sum(c.repaired for c in night.clients),
+        "unrepaired_gaps": sum(1 for c in night.clients if c.gap_open),
+        "stale_messages_dropped": sum(c.stale for c in night.clients),
+        "final_state_mismatches": mismatches,
+        "duplicate_rows": sum(duplicates.values()),
+        "duplicate_rows_by_table": duplicates,
+        "rss": {name: growth(name) for name in ("web1", "web2", "worker1", "worker2", "beat")},
+        "rss_growth_pct": {
+            name: growth(name)["rss_growth_pct"]
+            for name in ("web1", "web2", "worker1", "worker2", "beat")
+        },
+        "messages_timed": len(night.latencies),
+        "delivery_p95_ms_first_decile": decile_p95(0),
+        "delivery_p95_ms_last_decile": decile_p95(9),
+        "delivery_p50_ms_all": round(pct([ms for _, ms in night.latencies], 50), 1)
+        if night.latencies
+        else None,
+        "tracebacks_in_logs": tracebacks,
+        "logs": str(logs),
+    }
+
+
+def write_doc(result: dict[str, Any]) -> None:
+    goals = {
+        "unexpected_closes": "0",
+        "unrepaired_gaps": "0",
+        "final_state_mismatches": "0",
+        "duplicate_rows": "0",
+    }
+    rows = [f"| `{k}` | {result[k]} | {v} |" for k, v in goals.items()]
+    rss_rows = [
+        f"| {name} | {r.get('rss_kib_after_warmup', '-')} | {r.get('rss_kib_end', '-')} | "
+        f"{r['rss_growth_pct']} | {'yes' if r.get('restarted_during_night') else 'no'} |"
+        for name, r in result["rss"].items()
+    ]
+    events = [
+        f"* tick {e.get('at_tick', '-')} (t = {e.get('at_s', '-')} s): {e['what']}"
+        + (f" — {e['worker']}, during a poll: {e['during_poll']}" if "worker" in e else "")
+        for e in result["events"]
+    ]
+    s = result["settings"]
+    text = f"""# Soak: a whole replay night, 1,000 clients, kills
+
+Measured {result["measured_at"]} on this machine ({result["machine"]["cpus"]} cores,
+Python {result["machine"]["python"]}, {result["machine"]["platform"]}); the machine is
+shared, so absolute times are indicative. Regenerate with:
+
+```bash
+{result["command"].strip()}
+```
+
+`benchmarks/soak.py` starts the deployment topology of `./bin/up --scale` with its own
+PostgreSQL database and Redis server: HAProxy (`deploy/haproxy.cfg`) in front of two
+daphnes, two Celery workers and one beat. It replays the recorded night
+({s["games"]} games, {s["night_polls"]} polls) at one poll every {s["poll_seconds"]} s,
+{s["replay_seconds_per_poll"]} game seconds per poll, to {s["clients"]} WebSocket
+clients connected through HAProxy (initially {result["initial_spread"]}); one in ten
+also subscribes to one game. Clients act as the dashboard does: they apply each game's
+versions (`seq`) in order, ask for a snapshot (`resync`) on a gap, and reconnect with
+backoff and jitter. The night took {result["night_seconds"]} s.
+
+During the night:
+
+{chr(10).join(events)}
+
+## Figures
+
+| figure | result | goal |
+| --- | --- | --- |
+{chr(10).join(rows)}
+| `reconnected_clients` | {result["reconnected_clients"]} | those on the killed daphne |
+| `delivery_p95_ms_first_decile` | {result["delivery_p95_ms_first_decile"]} | |
+| `delivery_p95_ms_last_decile` | {result["delivery_p95_ms_last_decile"]} | not above the first |
+
+* Closes: {result["unexpected_closes"]} unexpected (codes {result["unexpected_close_codes"]}),
+  {result["expected_closes"]} expected (sockets on the daphne killed with -9).
+  Clients still connected at the end: {result["connected_at_end"]} of {s["clients"]}.
+* Gaps: {result["gaps_detected"]} seen, {result["gaps_repaired"]} repaired by a snapshot,
+  {result["unrepaired_gaps"]} open at the end; {result["stale_messages_dropped"]} stale
+  messages dropped by the sequence check.
+* Final state: every client's last view of every game (score, status, `seq`) compared with
+  the database: {result["final_state_mismatches"]} mismatches.
+* Duplicate rows (minute rows per game and minute, predictions per game, snapshots per
+  state): {result["duplicate_rows_by_table"]}.
+* Delivery: time from the message being built in the poll (before its commit) to a
+  client receiving it, over {result["messages_timed"]} messages; p50 of all
+  {result["delivery_p50_ms_all"]} ms. The deciles split the night by time received.
+* Tracebacks in the processes' logs: {result["tracebacks_in_logs"]}.
+
+### Memory (RSS, KiB; a worker counts its pool processes)
+
+Growth from the end of the first tenth of the night to the end; a restarted process is
+measured from 5 s after its restart. Goal: below 10 %.
+
+| process | after warm-up | end | growth % | restarted |
+| --- | --- | --- | --- | --- |
+{chr(10).join(rss_rows)}
+
+Raw figures: `benchmarks/results/soak.json`.
+"""
+    DOC.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--poll-seconds", type=float, default=2.0)
+    parser.add_argument("--replay-seconds", type=int, default=60)
+    parser.add_argument("--settle", type=float, default=10.0)
+    parser.add_argument("--max-seconds", type=float, default=900.0)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    for tool in ("haproxy", "redis-server", "createdb"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is needed (Debian packages haproxy, redis-server, postgresql-client)")
+    result = asyncio.run(soak(args))
+    print(json.dumps({k: v for k, v in result.items() if k not in ("rss",)}, indent=2))
+    if not args.no_write:
+        RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+        write_doc(result)
+        print(f"wrote {RESULTS.relative_to(ROOT)} and {DOC.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

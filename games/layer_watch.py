@@ -1,0 +1,126 @@
+"""Keeps a web process's open sockets whole across a Redis restart or failover.
+
+A Redis restart empties every channel-layer group (and the pub/sub layer drops what
+was published meanwhile), yet a socket's own channel read simply resumes: without
+help, a socket would stay open and never get another push. One watcher per event
+loop checks Redis every ``WEBSOCKET_LAYER_CHECK_SECONDS``: when its ``run_id``
+changes (a restart or failover) or it answers again after not answering, every
+registered socket re-joins its groups and is sent a fresh snapshot, whose sequence
+numbers supersede whatever it missed. If Redis stays away for longer than
+``WEBSOCKET_LAYER_OUTAGE_CLOSE_SECONDS``, the sockets are closed with 4503 so clients
+say so and reconnect with backoff, instead of showing a board that no longer moves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from typing import Any, Protocol
+
+import redis.asyncio as aioredis
+from channels.layers import get_channel_layer
+from django.conf import settings
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+
+class Watched(Protocol):
+    async def rejoin_after_layer_loss(self, snapshot_frame: str) -> None: ...
+
+    async def close_for_layer_outage(self) -> None: ...
+
+
+SnapshotBuilder = Any  # async () -> str: the snapshot frame, built once for every socket
+
+
+class LayerWatch:
+    def __init__(self, build_snapshot_frame: SnapshotBuilder) -> None:
+        self.sockets: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.build_snapshot_frame = build_snapshot_frame
+        self.run_id: str | None = None
+        self.down_since: float | None = None
+        self.closed_for_outage = False
+        self.task: asyncio.Task[None] | None = None
+        self.client = aioredis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2
+        )
+
+    def add(self, socket: Watched) -> None:
+        self.sockets.add(socket)
+
+    def discard(self, socket: Watched) -> None:
+        self.sockets.discard(socket)
+
+    async def check(self) -> None:
+        """One check: notice an outage, a restart, or a recovery, and act on it."""
+        try:
+            info = await self.client.info("server")
+        except (RedisError, OSError) as exc:
+            now = time.monotonic()
+            if self.down_since is None:
+                self.down_since = now
+                logger.warning("Redis is not answering (%s); sockets stay open for now", exc)
+            outage = now - self.down_since
+            if (
+                not self.closed_for_outage
+                and outage > settings.WEBSOCKET_LAYER_OUTAGE_CLOSE_SECONDS
+            ):
+                self.closed_for_outage = True
+                logger.error(
+                    "Redis away for %.0f s: closing %d sockets with 4503", outage, len(self.sockets)
+                )
+                await asyncio.gather(
+                    *(s.close_for_layer_outage() for s in list(self.sockets)),
+                    return_exceptions=True,
+                )
+            return
+        run_id = str(info.get("run_id", ""))
+        recovered = self.down_since is not None
+        restarted = self.run_id is not None and run_id != self.run_id
+        self.run_id, self.down_since, self.closed_for_outage = run_id, None, False
+        if (recovered or restarted) and self.sockets:
+            await self.resync_all("restarted" if restarted else "answering again")
+
+    async def resync_all(self, why: str) -> None:
+        sockets = list(self.sockets)
+        logger.warning("Redis %s: %d sockets re-join their groups and resync", why, len(sockets))
+        layer = get_channel_layer()
+        if hasattr(layer, "restore_subscriptions"):
+            await layer.restore_subscriptions()
+        frame = await self.build_snapshot_frame()
+        results = await asyncio.gather(
+            *(s.rejoin_after_layer_loss(frame) for s in sockets), return_exceptions=True
+        )
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            logger.warning("%d sockets could not re-join yet: %s", len(failed), failed[0])
+            self.down_since = self.down_since or time.monotonic()  # try again next check
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.check()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the watcher must outlive any one bad check
+                logger.exception("layer check failed")
+            await asyncio.sleep(settings.WEBSOCKET_LAYER_CHECK_SECONDS)
+
+
+_watches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LayerWatch] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def watch_for(build_snapshot_frame: SnapshotBuilder) -> LayerWatch:
+    """This event loop's watcher, started on first use."""
+    loop = asyncio.get_running_loop()
+    watch = _watches.get(loop)
+    if watch is None or watch.task is None or watch.task.done():
+        watch = LayerWatch(build_snapshot_frame)
+        watch.task = loop.create_task(watch.run(), name="layer-watch")
+        _watches[loop] = watch
+    return watch

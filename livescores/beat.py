@@ -1,0 +1,32 @@
+"""Exactly one active Celery beat, however many are started (RedBeat's Redis lock).
+
+RedBeat (celery-redbeat) keeps the schedule in Redis and lets only the beat holding
+its lock send tasks; a second beat blocks on the lock as a hot standby and takes over
+within ``CELERY_REDBEAT_LOCK_TIMEOUT`` seconds of the first one dying. One gap is
+closed here: when Redis restarts the lock key is gone and RedBeat's ``extend`` raises,
+which would end the beat. This scheduler takes the lock again instead (waiting, if a
+standby got it first).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from redbeat import RedBeatScheduler
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import LockError
+
+logger = logging.getLogger(__name__)
+
+
+class SingleBeatScheduler(RedBeatScheduler):  # type: ignore[misc]
+    def tick(self, *args: Any, **kwargs: Any) -> float:
+        try:
+            return float(super().tick(*args, **kwargs))
+        except (LockError, RedisConnectionError) as exc:
+            logger.warning("beat lost its lock (%s); waiting to hold it again", exc)
+            if self.lock is not None:
+                self.lock.acquire()  # blocks while another beat is the active one
+                logger.info("beat holds the lock again")
+            return float(self.max_interval)
