@@ -125,17 +125,15 @@ def slate_states(minute: float) -> list[dict[str, Any]]:
 
 
 def use_layer(kind: str) -> None:
-    """Point this process's channel layer at the core (list) or pub/sub backend."""
+    """Point this process's channel layer at the core (list) or pub/sub backend, with the
+    Redis client options the servers use (livescores/channel_layers.py)."""
     from channels.layers import channel_layers
     from django.conf import settings
 
-    config: dict[str, Any] = {"hosts": [settings.REDIS_URL], "prefix": "livescores-bench"}
-    if kind == "pubsub":
-        backend = "channels_redis.pubsub.RedisPubSubChannelLayer"
-    else:
-        backend = "channels_redis.core.RedisChannelLayer"
-        config.update(capacity=1000, expiry=30)
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": backend, "CONFIG": config}}
+    from livescores.channel_layers import layer_settings
+
+    layer = layer_settings(kind, settings.REDIS_URL, prefix="livescores-bench")
+    settings.CHANNEL_LAYERS = {"default": layer}
     channel_layers.backends.clear()
 
 

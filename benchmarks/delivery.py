@@ -128,8 +128,10 @@ def commit_poll(minute: float) -> float:
 
 async def delivery_rounds(
     clients: Clients, send: Callable[[int], float], rounds: int
-) -> list[float]:
+) -> tuple[list[float], int]:
+    """Latency of every (client, round); and how many (client, round) never arrived."""
     latencies: list[float] = []
+    missed_total = 0
     expected = len(clients.connections)
     for round_no in range(1, rounds + 1):
         sent = await asyncio.to_thread(send, round_no)
@@ -137,9 +139,10 @@ async def delivery_rounds(
         latencies += [(t - sent) * 1000 for t in clients.completed.get(round_no, [])]
         missing = expected - len(clients.completed.get(round_no, []))
         if missing:
+            missed_total += missing
             print(f"  round {round_no}: {missing} clients missed the batch", file=sys.stderr)
         await asyncio.sleep(0.3)
-    return latencies
+    return latencies, missed_total
 
 
 def server_env(layer: str) -> dict[str, str]:
@@ -151,27 +154,27 @@ def server_env(layer: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "WS_PUBLIC_STREAM": "true",
         "CHANNEL_LAYER": layer,
+        "CHANNEL_LAYER_PREFIX": "livescores-bench",
     }
 
 
-async def bench_daphne(layer: str, clients_n: int, idle_n: int, rounds: int) -> dict[str, Any]:
+def server_command(server: str, port: int) -> list[str]:
+    """The same application under daphne or uvicorn (bin/serve runs the same commands)."""
+    return [str(ROOT / "bin" / "serve"), str(port)]
+
+
+async def bench_asgi(
+    server_name: str, layer: str, clients_n: int, idle_n: int, rounds: int
+) -> dict[str, Any]:
     from games.redis_client import get_redis
 
     use_layer(layer)
     await asyncio.to_thread(reset_data)
     get_redis().flushdb()
     port = free_port()
-    server = Server(
-        [
-            str(ROOT / ".venv" / "bin" / "daphne"),
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "livescores.asgi:application",
-        ],
-        server_env(layer),
-    )
+    env = {**server_env(layer), "ASGI_SERVER": server_name, "HOST": "127.0.0.1"}
+    env["PATH"] = f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}"
+    server = Server(server_command(server_name, port), env)
     try:
         await asyncio.to_thread(server.wait_port, port)
         await asyncio.to_thread(commit_poll, 0.5)  # today's games exist: snapshots are real
@@ -180,7 +183,7 @@ async def bench_daphne(layer: str, clients_n: int, idle_n: int, rounds: int) -> 
         await clients.open(clients_n, listen=True)
         await asyncio.sleep(1)
         clients.completed.clear()
-        latencies = await delivery_rounds(clients, lambda r: commit_poll(0.5 + r), rounds)
+        latencies, missed = await delivery_rounds(clients, lambda r: commit_poll(0.5 + r), rounds)
         rss1 = rss_kib(server.process.pid)
         idle = Clients(clients.uri, clients.origin, SLATE)
         await idle.open(idle_n - clients_n, listen=False)
@@ -193,9 +196,11 @@ async def bench_daphne(layer: str, clients_n: int, idle_n: int, rounds: int) -> 
         server.stop()
         get_redis().flushdb()
     return {
+        "server": server_name,
         "layer": layer,
         "clients": len(clients.connections),
         "failed_connects": clients.failed + idle.failed,
+        "missed_deliveries": missed,
         "latency_ms": summary(latencies) if latencies else None,
         "capacity": {
             "held": held,
@@ -242,7 +247,7 @@ async def bench_bare(clients_n: int, idle_n: int, rounds: int) -> dict[str, Any]
         clients = Clients(f"ws://127.0.0.1:{port}/", f"http://127.0.0.1:{port}", SLATE)
         await clients.open(clients_n, listen=True)
         await asyncio.sleep(1)
-        latencies = await delivery_rounds(clients, publish, rounds)
+        latencies, missed = await delivery_rounds(clients, publish, rounds)
         idle = Clients(clients.uri, clients.origin, SLATE)
         await idle.open(idle_n - clients_n, listen=False)
         await asyncio.sleep(2)
@@ -255,6 +260,7 @@ async def bench_bare(clients_n: int, idle_n: int, rounds: int) -> dict[str, Any]
     return {
         "clients": len(clients.connections),
         "failed_connects": clients.failed + idle.failed,
+        "missed_deliveries": missed,
         "latency_ms": summary(latencies) if latencies else None,
         "capacity": {
             "held": held,
@@ -273,6 +279,11 @@ def bench_delivery(quick: bool) -> dict[str, Any]:
     return {
         "rounds": rounds,
         "bare_websockets": asyncio.run(bench_bare(clients_n, idle_n, rounds)),
-        "daphne_redis_layer": asyncio.run(bench_daphne("redis", clients_n, idle_n, rounds)),
-        "daphne_pubsub_layer": asyncio.run(bench_daphne("pubsub", clients_n, idle_n, rounds)),
+        **{
+            f"{server}_{layer}_layer": asyncio.run(
+                bench_asgi(server, layer, clients_n, idle_n, rounds)
+            )
+            for server in ("daphne", "uvicorn")
+            for layer in ("redis", "pubsub")
+        },
     }

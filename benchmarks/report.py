@@ -38,23 +38,26 @@ def table(results: dict[str, Any]) -> list[str]:
     if "delivery" in results:
         dl = results["delivery"]
         bare = dl["bare_websockets"]["latency_ms"]
-        for key, label in (
-            ("daphne_redis_layer", "RedisChannelLayer"),
-            ("daphne_pubsub_layer", "RedisPubSubChannelLayer"),
-        ):
+        servers = [k for k in dl if k.endswith("_layer")]
+        bare_kib = dl["bare_websockets"]["capacity"]["kib_per_connection"]
+        for key in servers:
+            server, layer = dl[key].get("server", "daphne"), dl[key]["layer"]
+            label = "RedisChannelLayer" if layer == "redis" else "RedisPubSubChannelLayer"
             d = dl[key]["latency_ms"]
             if d and bare:
                 lines.append(
-                    f"| delivery commit→{dl[key]['clients']} clients, daphne + {label} "
+                    f"| delivery commit→{dl[key]['clients']} clients, {server} + {label} "
+                    f"({dl[key].get('missed_deliveries', 0)} missed) "
                     f"| {d['p50']} ms | {d['p95']} ms | bare websockets p95 {bare['p95']} ms "
-                    f"| {ratio(d['p95'], bare['p95'])}x | ≤ 250 ms, ≤ 3x |"
+                    f"| {ratio(d['p95'], bare['p95'])}x | ≤ 1.5x |"
                 )
-        for key in ("daphne_redis_layer", "daphne_pubsub_layer", "bare_websockets"):
+        for key in [*servers, "bare_websockets"]:
             cap = dl[key]["capacity"]
             lines.append(
                 f"| capacity, {key.replace('_', ' ')} | {cap['held']} held idle | "
                 f"{cap['kib_per_connection']} KiB/conn | RSS {cap['rss_mib_empty']} → "
-                f"{cap['rss_mib_all']} MiB | | |"
+                f"{cap['rss_mib_all']} MiB | {ratio(cap['kib_per_connection'], bare_kib)}x bare "
+                "| ≤ 2x |"
             )
     if "prediction" in results:
         pr = results["prediction"]

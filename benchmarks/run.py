@@ -56,6 +56,13 @@ def main() -> None:
         RESULTS.write_text(json.dumps({"meta": meta, **results}, indent=2) + "\n")
         write_doc(lines, meta)
         print(f"wrote {RESULTS.relative_to(ROOT)} and {DOC.relative_to(ROOT)}", file=sys.stderr)
+    missed = {
+        key: value["missed_deliveries"]
+        for key, value in results.get("delivery", {}).items()
+        if isinstance(value, dict) and value.get("missed_deliveries")
+    }
+    if missed:  # every client must receive every round: a miss fails the run
+        sys.exit(f"deliveries missed: {missed}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from channels import DEFAULT_CHANNEL_LAYER
 from channels.layers import channel_layers, get_channel_layer
 from django.db import transaction
 from django.utils import timezone
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from games.minutes import PREDICTION_MINUTE
 
@@ -173,7 +174,13 @@ def _sender_layer(shared: Any) -> Any:
 async def _send_all(layer: Any, batches: list[tuple[str, list[dict[str, Any]]]]) -> None:
     for group, messages in batches:
         event: LayerEvent = {"type": "game.update", "frames": [json.dumps(m) for m in messages]}
-        await layer.group_send(group, event)
+        try:
+            await layer.group_send(group, event)
+        except RedisConnectionError:
+            # A pooled connection died with a Redis restart; the pool connects afresh.
+            # Should the first send have landed after all, clients drop the repeat: its
+            # sequence numbers are not new.
+            await layer.group_send(group, event)
 
 
 def send_now(batches: list[tuple[str, list[dict[str, Any]]]]) -> None:

@@ -3,9 +3,10 @@
 RedBeat (celery-redbeat) keeps the schedule in Redis and lets only the beat holding
 its lock send tasks; a second beat blocks on the lock as a hot standby and takes over
 within ``CELERY_REDBEAT_LOCK_TIMEOUT`` seconds of the first one dying. One gap is
-closed here: when Redis restarts the lock key is gone and RedBeat's ``extend`` raises,
-which would end the beat. This scheduler takes the lock again instead (waiting, if a
-standby got it first).
+closed here: when Redis restarts, the lock key and the schedule RedBeat keeps in Redis
+are gone; RedBeat's ``extend`` raises, which would end the beat (and a beat that went
+on would find nothing to schedule). This scheduler takes the lock again (waiting, if a
+standby got it first) and writes the schedule back from the settings.
 """
 
 from __future__ import annotations
@@ -28,5 +29,6 @@ class SingleBeatScheduler(RedBeatScheduler):  # type: ignore[misc]
             logger.warning("beat lost its lock (%s); waiting to hold it again", exc)
             if self.lock is not None:
                 self.lock.acquire()  # blocks while another beat is the active one
-                logger.info("beat holds the lock again")
+            self.setup_schedule()  # the entries lived in the Redis that restarted
+            logger.info("beat holds the lock again; schedule restored")
             return float(self.max_interval)

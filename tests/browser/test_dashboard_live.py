@@ -134,3 +134,35 @@ def test_the_page_shows_reconnecting_while_the_server_is_away_and_resyncs_after(
     server.start()
     connection_is(browser, "live", timeout=30)
     wait_for(browser, lambda b: score(b, game_id) != before, "the fresh snapshot's score")
+
+
+def test_a_dropped_forecast_message_is_noticed_by_its_sequence_gap_and_repaired(
+    server: Daphne, browser: Any, feed: ReplayFeed, eager_celery: None, monkeypatch: Any
+) -> None:
+    from types import SimpleNamespace
+
+    from games import events
+    from predictions import services
+    from predictions.models import Prediction
+
+    game_id = feed.board.night.games[0].game_id
+    log_in(browser, server)
+    # The forecast's push is lost (its version is taken, its message never sent).
+    dropped = SimpleNamespace(
+        SCOREBOARD_GROUP=events.SCOREBOARD_GROUP,
+        prediction_message=events.prediction_message,
+        send_on_commit=lambda batches: None,
+    )
+    monkeypatch.setattr(services, "events", dropped)
+    for _ in range(30):
+        poll_scoreboard(feed)
+        if Prediction.objects.filter(game_id=game_id).exists():
+            break
+    assert Prediction.objects.filter(game_id=game_id).exists()
+    assert band_points(browser, game_id) == 0  # the page does not know about it
+    browser.execute_script("window.__sameDocument = true;")
+
+    poll_scoreboard(feed)  # the next version arrives: seq jumps by 2, the page resyncs
+    wait_for(browser, lambda b: band_points(b, game_id) == 2, "the forecast, after a resync")
+    assert browser.execute_script("return window.__sameDocument === true;")  # no reload
+    connection_is(browser, "live")
