@@ -51,7 +51,7 @@ SCOREBOARD_TYPES = ("score_update", "game_final", "prediction")
 class Stack:
     """PostgreSQL database, Redis server, HAProxy, 2 daphnes, 2 workers, 1 beat."""
 
-    def __init__(self, poll_seconds: float, replay_seconds: int, logs: Path) -> None:
+    def __init__(self, poll_seconds: float, replay_seconds: int, logs: Path, server: str) -> None:
         self.logs = logs
         self.redis_port = free_port()
         self.lb_port, self.web_ports = free_port(), {"web1": free_port(), "web2": free_port()}
@@ -71,6 +71,9 @@ class Stack:
             "WEB1_ADDR": f"127.0.0.1:{self.web_ports['web1']}",
             "WEB2_ADDR": f"127.0.0.1:{self.web_ports['web2']}",
             "PYTHONUNBUFFERED": "1",
+            "ASGI_SERVER": server,
+            "HOST": "127.0.0.1",
+            "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.restarted: set[str] = set()
@@ -80,15 +83,15 @@ class Stack:
         celery = [str(bin_dir / "celery"), "--app", "livescores"]
         worker = [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"]
         worker += ["--without-gossip", "--without-mingle"]
-        daphne = [str(bin_dir / "daphne"), "--bind", "127.0.0.1", "--proxy-headers"]
         return {
             "redis": [
                 *("redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1"),
                 *("--save", "", "--appendonly", "no", "--dir", str(self.logs)),
             ],
             "lb": ["haproxy", "-db", "-f", str(ROOT / "deploy" / "haproxy.cfg")],
+            # bin/serve: daphne, or uvicorn with ASGI_SERVER=uvicorn (--server).
             **{
-                name: [*daphne, "--port", str(port), "livescores.asgi:application"]
+                name: [str(ROOT / "bin" / "serve"), str(port)]
                 for name, port in self.web_ports.items()
             },
             "worker1": [*worker, "--hostname", "worker1@%h"],
@@ -407,7 +410,7 @@ async def kill_worker_mid_poll(stack: Stack, timeout: float = 30) -> dict[str, A
 async def soak(args: argparse.Namespace) -> dict[str, Any]:
     raise_nofile()
     logs = Path(tempfile.mkdtemp(prefix="livescores-soak-"))
-    stack = Stack(args.poll_seconds, args.replay_seconds, logs)
+    stack = Stack(args.poll_seconds, args.replay_seconds, logs, args.server)
     night_ticks = last_tick()
     events: list[dict[str, Any]] = []
     rss: dict[str, list[tuple[float, int]]] = {}
@@ -611,7 +614,8 @@ shared, so absolute times are indicative. Regenerate with:
 
 `benchmarks/soak.py` starts the deployment topology of `./bin/up --scale` with its own
 PostgreSQL database and Redis server: HAProxy (`deploy/haproxy.cfg`) in front of two
-daphnes, two Celery workers and one beat. It replays the recorded night
+{s.get("server", "daphne")} processes (`bin/serve`), two Celery workers and one beat.
+It replays the recorded night
 ({s["games"]} games, {s["night_polls"]} polls) at one poll every {s["poll_seconds"]} s,
 {s["replay_seconds_per_poll"]} game seconds per poll, to {s["clients"]} WebSocket
 clients connected through HAProxy (initially {result["initial_spread"]}); one in ten
@@ -646,6 +650,15 @@ During the night:
   client receiving it, over {result["messages_timed"]} messages; p50 of all
   {result["delivery_p50_ms_all"]} ms. The deciles split the night by time received.
 * Tracebacks in the processes' logs: {result["tracebacks_in_logs"]}.
+* Where the clients were: {result["initial_spread"]} at the start,
+  {result.get("final_spread")} at the end. Sockets are long-lived: the clients of the
+  killed daphne reconnected to the one left standing and stay there after the restarted
+  one is back (HAProxy balances new sockets only), so the survivor carries twice the
+  sockets, more memory and later deliveries for the rest of the night; that is most of
+  the difference between the first and the last decile.
+* A worker killed mid-poll leaves the poll lock to expire (`POLL_LOCK_SECONDS`, 30 s):
+  polls pause that long, then the replay continues where it was (the cursor is in
+  PostgreSQL, so the Redis restart does not rewind it either).
 
 ### Memory (RSS, KiB; a worker counts its pool processes)
 
@@ -670,6 +683,7 @@ def main() -> None:
     parser.add_argument("--replay-seconds", type=int, default=60)
     parser.add_argument("--settle", type=float, default=10.0)
     parser.add_argument("--max-seconds", type=float, default=900.0)
+    parser.add_argument("--server", choices=("daphne", "uvicorn"), default="daphne")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     for tool in ("haproxy", "redis-server", "createdb"):
