@@ -1,0 +1,5 @@
+"""Fixtures shared with the fault tests."""
+
+from tests.faults.conftest import throwaway_redis
+
+__all__ = ["throwaway_redis"]
