@@ -28,6 +28,9 @@ def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
         ({"DATABASE_URL": "sqlite:///x.db"}, "DATABASE_URL must point at PostgreSQL"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a redis:// URL"),
         ({"DEBUG": "false", "SECRET_KEY": ""}, "SECRET_KEY must be set"),
+        # A read timeout at or near channels_redis' 5 s blocking pop drops idle sockets.
+        ({"CHANNEL_LAYER_SOCKET_TIMEOUT": "5"}, "must exceed the layer's 5 s blocking pop"),
+        ({"CHANNEL_LAYER": "memory"}, "CHANNEL_LAYER must be one of"),
     ],
 )
 def test_a_bad_setting_fails_loudly_at_start_up(env: dict[str, str], message: str) -> None:
