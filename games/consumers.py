@@ -15,7 +15,7 @@ from django.conf import settings
 from redis.exceptions import RedisError
 
 from games import events
-from games.layer_watch import watch_for
+from games.layer_watch import LayerWatch, watch_for
 from games.models import Game
 from games.payloads import game_payload, minute_payload
 from games.services import current_games
@@ -83,6 +83,7 @@ def refusal(user: Any) -> int | None:
 
 class ScoresConsumer(AsyncJsonWebsocketConsumer):
     subscriptions: set[str]
+    watch: LayerWatch
     allowed = False
 
     async def dispatch(self, message: dict[str, Any]) -> None:
@@ -107,14 +108,15 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(events.error_message("unauthorized", detail))
             await self.close(code=code)
             return
+        self.watch = watch_for(build_resync_frame)
         await self.channel_layer.group_add(events.SCOREBOARD_GROUP, self.channel_name)
-        watch_for(build_resync_frame).add(self)
+        self.watch.add(self)
         await self.send_json(await build_snapshot())
 
     async def disconnect(self, code: int) -> None:
         if not self.allowed:
             return
-        watch_for(build_resync_frame).discard(self)
+        self.watch.discard(self)
         try:
             for group in [events.SCOREBOARD_GROUP, *self.subscriptions]:
                 await self.channel_layer.group_discard(group, self.channel_name)

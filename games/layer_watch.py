@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
@@ -33,7 +34,8 @@ class Watched(Protocol):
     async def close_for_layer_outage(self) -> None: ...
 
 
-SnapshotBuilder = Any  # async () -> str: the snapshot frame, built once for every socket
+# Builds the snapshot frame once for every socket of the process.
+SnapshotBuilder = Callable[[], Awaitable[str]]
 
 
 class LayerWatch:

@@ -319,8 +319,9 @@ class ReplayCursor(models.Model):
         from django.utils import timezone
 
         with transaction.atomic():
-            cls.objects.get_or_create(night=night, defaults={"started": timezone.now()})
-            cursor = cls.objects.select_for_update().get(night=night)
+            cursor, _ = cls.objects.select_for_update().get_or_create(
+                night=night, defaults={"started": timezone.now()}
+            )
             cursor.tick += 1
             cursor.save(update_fields=["tick"])
         return cursor.tick, cursor.started
