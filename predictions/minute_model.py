@@ -44,6 +44,7 @@ CARD_FILE = "minute_model.json"
 LIBRARY_FILE = "minute_library.npz"
 LATEST_FILE = "MINUTE_LATEST"
 QUARTERS = ("Q1", "Q2", "Q3", "Q4", "OT")
+DEJAVU_FEATURES = ("dj", "dj_sqrt")
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,29 @@ class MinuteDejavu:
         return cached
 
 
+def _minutes_left_one(minute: int) -> int:
+    if minute <= REGULATION_MINUTES:
+        return REGULATION_MINUTES - minute
+    return (
+        REGULATION_MINUTES + OT_MINUTES * ((minute - REGULATION_MINUTES - 1) // OT_MINUTES + 1)
+    ) - minute
+
+
+def _shrink_one(team: TeamStrength, prior_games: float) -> tuple[float, float]:
+    """``shrunk_strength`` for one team, in plain floats."""
+    total = team.games + prior_games
+    weight = team.games / total if total > 0 else 0.0
+    return 0.5 + weight * (team.win_pct - 0.5), weight * team.avg_margin
+
+
+def _linear_one(part: LinearPart, cols: Any) -> float:
+    """``LinearPart.linear`` for one row whose columns are floats."""
+    value = part.coef[0]
+    for name, coef in zip(part.features, part.coef[1:], strict=True):
+        value += coef * float(FEATURES[name](cols))
+    return value
+
+
 # --- the model ------------------------------------------------------------------------------
 
 
@@ -227,9 +251,8 @@ class MinuteModel:
     card: dict[str, Any] | None = None
 
     def uses_dejavu(self) -> bool:
-        return self.dejavu is not None and (
-            any(f.startswith("dj") for f in self.winprob.features + self.margin.features)
-        )
+        used = self.winprob.features + self.margin.features
+        return self.dejavu is not None and any(f in used for f in DEJAVU_FEATURES)
 
     def columns(
         self,
@@ -283,11 +306,41 @@ class MinuteModel:
         return float(self.dejavu.expected_change(prefix, minute)[0])
 
     def forecast(self, state: MinuteState) -> MinuteForecast:
-        if state.minute < 1 or len(state.series) < state.minute:
-            raise ValueError(f"minute {state.minute} needs that many values in the series")
-        margin = state.series[state.minute - 1]
-        home = state.home
-        away = state.away
+        """One game's forecast: a scalar path (no array set-up) equal to ``predict_columns``."""
+        minute = state.minute
+        if minute < 1 or len(state.series) < minute:
+            raise ValueError(f"minute {minute} needs that many values in the series")
+        margin = float(state.series[minute - 1])
+        t_left = float(_minutes_left_one(minute))
+        if t_left == 0:  # end of a period: the rare array path
+            return self._forecast_arrays(state, margin)
+        home_wp, home_m = _shrink_one(state.home, self.prior_games)
+        away_wp, away_m = _shrink_one(state.away, self.prior_games)
+        cols: Any = {
+            "margin": margin,
+            "t": t_left,
+            "s_margin": home_m - away_m,
+            "s_wp": home_wp - away_wp,
+            "dj": self.dejavu_change(state.series, minute),
+        }
+        z = _linear_one(self.winprob, cols)
+        prob = min(max(1.0 / (1.0 + math.exp(-z)), PROB_FLOOR), 1.0 - PROB_FLOOR)
+        point = margin + _linear_one(self.margin, cols)
+        q = 4 if minute > REGULATION_MINUTES else min((minute - 1) // 12, 3)
+        scale = math.sqrt(t_left + 1.0)
+        bounds = []
+        for level in ("0.900", "0.950"):
+            half = self.half_widths[level][q] * scale + 1e-9
+            bounds.append((float(math.floor(point - half)), float(math.ceil(point + half))))
+        return MinuteForecast(
+            home_win_prob=round(prob, 4),
+            final_margin=round(point, 2),
+            interval90=bounds[0],
+            interval95=bounds[1],
+        )
+
+    def _forecast_arrays(self, state: MinuteState, margin: float) -> MinuteForecast:
+        home, away = state.home, state.away
         cols = self.columns(
             np.array([state.minute]),
             np.array([margin], dtype=float),

@@ -9,7 +9,7 @@ season 2025 is never read here. numpy only.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,7 +113,10 @@ def brier_rows(prob: np.ndarray, y: np.ndarray) -> float:
 
 
 def dejavu_column(
-    dejavu: MinuteDejavu | None, rows: MinuteRows, leave_one_out: bool = False
+    dejavu: MinuteDejavu | None,
+    rows: MinuteRows,
+    leave_one_out: bool = False,
+    progress: Callable[[range], Iterable[int]] = iter,
 ) -> np.ndarray:
     """Dejavu expected change to the final for every regulation row (0 in overtime).
 
@@ -122,7 +125,7 @@ def dejavu_column(
     out = np.zeros(len(rows))
     if dejavu is None:
         return out
-    for m in range(1, REGULATION_MINUTES):
+    for m in progress(range(1, REGULATION_MINUTES)):
         mask = rows.minute == m
         if not mask.any():
             continue

@@ -125,3 +125,16 @@ def test_strength_counts_only_games_before_the_date() -> None:
     results = [(date(2024, 10, 22), 10), (date(2024, 10, 24), -4), (date(2024, 10, 26), 30)]
     s = team_strength_from_results(results, before=date(2024, 10, 26))
     assert s == TeamStrength(games=2, win_pct=0.5, avg_margin=3.0)
+
+
+def test_one_game_forecast_equals_the_batch_path_used_for_scoring(model: MinuteModel) -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        minute = int(rng.choice([*range(1, 48), 49, 52, 54, 57]))
+        series = tuple(int(x) for x in np.cumsum(rng.integers(-3, 4, size=minute)))
+        teams = [
+            TeamStrength(int(rng.integers(0, 60)), float(rng.random()), float(rng.normal(0, 6)))
+            for _ in range(2)
+        ]
+        state = MinuteState(minute, series, teams[0], teams[1])
+        assert model.forecast(state) == model._forecast_arrays(state, float(series[-1]))
