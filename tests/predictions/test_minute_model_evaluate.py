@@ -132,3 +132,22 @@ def test_rows_cover_every_forecast_minute_and_skip_ends_of_periods() -> None:
     ot = GameRecord("1", "2024-10-22", 2025, "BOS", "NYK", tuple(range(53)), 3)
     rows = MinuteRows.build([ot])
     assert len(rows) == 51 and rows.margin[-1] == 51 and rows.home_win.all()
+
+
+def test_evaluate_models_keeps_the_per_minute_part_of_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import predictions.evaluation as evaluation
+
+    artifact, docs = tmp_path / "artifact", tmp_path / "docs"
+    artifact.mkdir()
+    docs.mkdir()
+    (artifact / "model.json").write_text(json.dumps({"test_metrics": None}))
+    (docs / "model-report.json").write_text(json.dumps({"per_minute": {"games": 3}, "x": 1}))
+    (docs / "model-report.md").write_text("# old\n\n## Per-minute forecasts (...)\n\nkept\n")
+    monkeypatch.setattr(evaluation, "render_markdown", lambda report, card: "# new part\n")
+    evaluation.write_report({"halftime": {"mae": 1.0}}, artifact, docs)
+    report = json.loads((docs / "model-report.json").read_text())
+    assert report == {"halftime": {"mae": 1.0}, "per_minute": {"games": 3}}
+    md = (docs / "model-report.md").read_text()
+    assert md == "# new part\n\n## Per-minute forecasts (...)\n\nkept\n"

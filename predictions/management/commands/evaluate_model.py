@@ -69,14 +69,15 @@ class Command(BaseCommand):
                 "strength_logistic": pm["reliability_baselines"]["strength_logistic"]["bins"],
                 "stern": pm["reliability_baselines"]["stern"]["bins"],
             }
-            title = f"Reliability, per-minute home win probability, season(s) {seasons}"
+            title = f"Per-minute home win probability, {_label(seasons)}"
             options["svg"].write_text(reliability_svg(curves, title))
         if options["markdown"]:
-            label = ", ".join(f"{s - 1}-{str(s)[2:]}" for s in seasons)
+            label = _label(seasons)
             head = render_markdown(report, result.ensemble_card)
-            head = head.replace("test season 2024-25", f"season {label}", 1).replace(
+            head = head.replace("test season 2024-25", label, 1).replace(
                 "`python manage.py evaluate_models`",
-                f"`python manage.py evaluate_model --pbp DIR` ({report['runtime_seconds']} s)",
+                f"`{report['source']['command']}` ({report['runtime_seconds']} s on a shared "
+                "2-core machine)",
             )
             md = head + "\n" + render_per_minute(pm, result.minute_card, svg_name)
             options["markdown"].write_text(md)
@@ -87,3 +88,9 @@ class Command(BaseCommand):
         for name, met in pm["targets"].items():
             self.stdout.write(f"  target {name}: {met}")
         self.stdout.write(self.style.SUCCESS(f"wrote {out} in {report['runtime_seconds']} s"))
+
+
+def _label(seasons: list[int]) -> str:
+    """[2025] -> "season 2024-25"."""
+    names = ", ".join(f"{s - 1}-{str(s)[2:]}" for s in seasons)
+    return ("season " if len(seasons) == 1 else "seasons ") + names
