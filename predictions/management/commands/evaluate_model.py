@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ class Command(BaseCommand):
         if ensemble_dir is None:
             raise CommandError("no shipped ensemble artifact (predictions/artifacts/LATEST)")
         history = options["history"] or Path(settings.HISTORY_FILE)
-        wrap = partial(tqdm, disable=options["no_progress"], file=self.stderr._out)
+        wrap = partial(tqdm, disable=options["no_progress"], file=sys.stderr)
         try:
             result = evaluate_directory(
                 pbp, seasons, history, ensemble_dir, load_minute_model(), wrap
