@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 import pytest
-from django.core.management import call_command
 
 from predictions.minute_data import GameRecord, MinuteRows, forecast_minutes, season_strengths
 
@@ -77,10 +79,21 @@ def test_evaluate_model_writes_halftime_final_and_per_minute_sections(tmp_path: 
     pbp = tmp_path / "pbp"
     build_pbp_dir(pbp)
     out, md, svg = tmp_path / "r.json", tmp_path / "r.md", tmp_path / "rel.svg"
-    call_command(
+    args = [
         "evaluate_model", "--pbp", str(pbp), "--out", str(out), "--season", "2025",
         "--markdown", str(md), "--svg", str(svg), "--no-progress",
-    )  # fmt: skip
+    ]  # fmt: skip
+    code = (  # a fresh interpreter, so the torch check sees only what the command imports
+        "import sys, django; django.setup()\n"
+        "from django.core.management import call_command\n"
+        f"call_command(*{args!r})\n"
+        "assert 'torch' not in sys.modules, 'evaluate_model imported torch'\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "livescores.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(out.read_text())
     assert report["games"] == len(GAMES) and report["season"] == [2025]
     assert set(report["halftime"]["mae"]) >= {"B0", "ensemble"}
