@@ -51,6 +51,11 @@ def render_per_minute(pm: dict[str, Any], card: dict[str, Any], svg_name: str) -
         f"; strength shrunk with {card['prior_games']:g} pseudo-games"
         + (f"; Dejavu {card['dejavu']}" if card.get("dejavu") else "")
         + ".",
+        "- Features (t = minutes left in the period, s_margin / s_wp = home minus away "
+        "shrunk average margin / win share): margin_sqrt = margin/sqrt(t), sqrt_t = sqrt(t) "
+        "(home court in Stern's scale), smargin_sqrt = s_margin sqrt(t)/10, swp_sqrt = "
+        "s_wp sqrt(t), margin = margin/10, t = t/48, margin_t = margin t/480, smargin_t = "
+        "s_margin t/48, swp_t = s_wp t/48, dj = Dejavu expected change/10.",
         "- A tie at the end of regulation (or of an overtime) goes to overtime: the win "
         f"probability is then the training seasons' overtime home-win rate "
         f"({card['tie_home_win_rate']:.3f}) and the final margin (overtime included) their "
@@ -178,17 +183,36 @@ def _selection_lines(card: dict[str, Any]) -> list[str]:
             "- 2023-24 mean Brier: "
             + ", ".join(f"{NAMES.get(k, k)} {v:.5f}" for k, v in val.items())
         )
-    lines += [
-        "- Dejavu (k nearest training games on the whole minute series so far, shape plus "
-        "3 x the current margin) enters the final margin; in the win probability it changed "
-        "the 2023-24 Brier only in the sixth decimal, so the simpler set without it was kept.",
+    trials = sel.get("winprob", [])
+    with_dj = [r for r in trials if "dj_sqrt" in r["features"]]
+    without = [r for r in trials if "dj_sqrt" not in r["features"]]
+    if with_dj and without:
+        gain = min(r["val_brier"] for r in without) - min(r["val_brier"] for r in with_dj)
+        lines.append(
+            "- Dejavu (k nearest training games on the minute series so far, "
+            f"{card.get('dejavu') or 'not shipped'}): best win-probability set with it vs "
+            f"without changes the 2023-24 Brier by {-gain:+.6f}; "
+            + (
+                "it enters the final margin."
+                if "dj" in card["margin"]["features"]
+                else "not used for the final margin either."
+            )
+        )
+    recal = card.get("recalibration_check")
+    if recal:
+        worse = recal["brier_intercept_refit_on_other_half"] >= recal["brier_unshifted"]
+        lines.append(
+            "- Intercept refitted on one half of 2023-24's games and scored on the other "
+            f"({recal['repeats']} splits): Brier {recal['brier_intercept_refit_on_other_half']:.5f}"
+            f" vs {recal['brier_unshifted']:.5f} without: "
+            + ("no recalibration shipped." if worse else "it would help; not shipped yet.")
+        )
+    lines.append(
         "- The LSTM is not used per minute: it was trained on 18-minute patterns only (its "
         "inputs encode minute/18, its outputs are changes from minute 18), so at any other "
         "minute it would be out of its training distribution; at minute 18 it added nothing "
-        "beyond team strength on 2023-24 (docs/model-validation.md).",
-        "- Recalibrating the intercept on one half of 2023-24 and scoring the other half made "
-        "the Brier worse (game-level noise), so no recalibration was shipped.",
-    ]
+        "beyond team strength on 2023-24 (docs/model-validation.md)."
+    )
     return lines
 
 

@@ -247,6 +247,31 @@ def tie_statistics(games: list[GameRecord]) -> tuple[float, tuple[float, ...]]:
     )
 
 
+def recalibration_check(
+    logit: np.ndarray, y: np.ndarray, game: np.ndarray, repeats: int = 20, seed: int = 0
+) -> dict[str, float]:
+    """Would shifting the intercept on 2023-24 help? Fit the shift on a random half of the
+    games, score the other half; mean Brier over repeats against the unshifted model."""
+    rng = np.random.default_rng(seed)
+    shifted = []
+    for _ in range(repeats):
+        fold = (rng.permutation(int(game.max()) + 1) % 2)[game]
+        prob = np.empty(len(y))
+        for f in (0, 1):
+            fit, test = fold != f, fold == f
+            shift = 0.0
+            for _ in range(50):  # Newton on the one offset parameter
+                p = sigmoid(shift + logit[fit])
+                shift -= float((p - y[fit]).sum() / (p * (1 - p)).sum())
+            prob[test] = sigmoid(shift + logit[test])
+        shifted.append(brier_rows(prob, y))
+    return {
+        "brier_unshifted": brier_rows(sigmoid(logit), y),
+        "brier_intercept_refit_on_other_half": float(np.mean(shifted)),
+        "repeats": repeats,
+    }
+
+
 def train_minute_model(
     history: Path, root: Path = ARTIFACTS_DIR, progress: Progress = logger.info
 ) -> tuple[MinuteModel, dict[str, Any]]:
@@ -294,6 +319,9 @@ def train_minute_model(
     shell = _shell(prior)
     c_train = row_columns(shell, train, dj_train)
     c_val = row_columns(shell, val, dj_val)
+    logit_val = design(best["features"], c_val) @ np.asarray(best["coef"])
+    recalibration = recalibration_check(logit_val[reg_val], y_val[reg_val], val.game[reg_val])
+    progress(f"  intercept recalibration on 2023-24 halves: {recalibration}")
     margin_trials: list[dict[str, Any]] = []
     for features in MARGIN_CANDIDATES:
         part = _fit_linear(features, c_train, train.final - train.margin)
@@ -349,6 +377,7 @@ def train_minute_model(
             "dejavu": dj_table,
         },
         "validation_mean_brier_1_47": val_metrics,
+        "recalibration_check": recalibration,
         "interval_method": (
             "split-conformal on 2023-24: integer score |y - point| - 1 divided by "
             "sqrt(minutes left + 1), one quantile per quarter (Q1-Q4, OT), rounded outward"
