@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from predictions.features import LEAD_BIN_LABELS, HistoryArrays
 from predictions.history_table import TEST_SEASONS, TRAIN_SEASONS, read_history
 from predictions.winprob import Logistic, brier, log_loss
 
+PRESERVED_KEYS = ("per_minute", "source", "runtime_seconds")
+PER_MINUTE_HEADING = "## Per-minute forecasts"
 BOOTSTRAP_SAMPLES = 10_000
 BOOTSTRAP_SEED = 7
 TARGETS = {
@@ -86,6 +89,16 @@ def _linear_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 def evaluate(forecaster: EnsembleForecaster, history: Path) -> dict[str, Any]:
     data = HistoryArrays.from_rows(read_history(history, TRAIN_SEASONS + TEST_SEASONS))
     train, test = data.select(TRAIN_SEASONS), data.select(TEST_SEASONS)
+    return evaluate_arrays(forecaster, train, test, TEST_SEASONS)
+
+
+def evaluate_arrays(
+    forecaster: EnsembleForecaster,
+    train: HistoryArrays,
+    test: HistoryArrays,
+    seasons: Sequence[int],
+) -> dict[str, Any]:
+    """Halftime, final and win-probability sections; baselines fitted on ``train``."""
     out = forecaster.predict_batch(test.patterns, test.strength)
     d18, bins = test.d18, out["bin"]
 
@@ -145,7 +158,7 @@ def evaluate(forecaster: EnsembleForecaster, history: Path) -> dict[str, Any]:
         "width95_below_gaussian": width95 < gaussian_width,
     }
     return {
-        "season": list(TEST_SEASONS),
+        "season": list(seasons),
         "games": len(test),
         "model_version": forecaster.version,
         "halftime": {
@@ -339,6 +352,12 @@ def write_report(report: dict[str, Any], artifact: Path, docs: Path) -> tuple[Pa
     card_path.write_text(json.dumps(card, indent=1) + "\n")
     docs.mkdir(parents=True, exist_ok=True)
     md, js = docs / "model-report.md", docs / "model-report.json"
-    md.write_text(render_markdown(report, card))
+    markdown = render_markdown(report, card)
+    if js.is_file():  # keep the per-minute part that `evaluate_model` wrote
+        previous = json.loads(js.read_text())
+        report = {**report, **{k: previous[k] for k in PRESERVED_KEYS if k in previous}}
+    if md.is_file() and PER_MINUTE_HEADING in (text := md.read_text()):
+        markdown += "\n" + text[text.index(PER_MINUTE_HEADING) :]
+    md.write_text(markdown)
     js.write_text(json.dumps(report, indent=1) + "\n")
     return md, js
