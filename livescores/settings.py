@@ -7,6 +7,7 @@ start-up with an ImproperlyConfigured error naming the variable.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,6 +15,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from livescores.channel_layers import layer_settings
+from livescores.client_ip import parse_networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,6 +39,13 @@ def _positive(name: str, cast: type[float] | type[int], default: float) -> Any:
     if value <= 0:
         raise ImproperlyConfigured(f"{name} must be > 0, got {value!r}")
     return value
+
+
+def _networks(name: str, default: list[str]) -> list[Any]:
+    try:
+        return parse_networks(name, env.list(name, default=default))
+    except ValueError as exc:
+        raise ImproperlyConfigured(str(exc)) from exc
 
 
 def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
@@ -80,6 +89,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
     "games",
     "predictions",
     "dashboard",
@@ -94,6 +104,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "livescores.urls"
@@ -226,6 +238,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Login throttling (django-axes) ---------------------------------------------
+# Failed logins (the staff login page and the admin's) are counted per username and,
+# separately, per client address: LOGIN_FAILURE_LIMIT failures of either lock it for
+# LOGIN_COOLOFF_MINUTES (a failure during the lockout starts the cool-off again), and
+# the lockout page (templates/registration/lockout.html) is answered with HTTP 429.
+# The client address is the TCP peer; X-Forwarded-For counts only when the peer is in
+# TRUSTED_PROXIES (CIDRs, comma-separated; empty by default: no proxy is trusted).
+# Behind bin/up --scale or docker compose, set TRUSTED_PROXIES to HAProxy's address.
+TRUSTED_PROXIES = _networks("TRUSTED_PROXIES", [])
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out login before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _positive("LOGIN_FAILURE_LIMIT", int, 5)
+AXES_COOLOFF_TIME = timedelta(minutes=_positive("LOGIN_COOLOFF_MINUTES", float, 15.0))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "livescores.client_ip.client_ip"
 
 # --- Dashboard and WebSocket API -----------------------------------------------
 # Anonymous WebSocket clients are refused (close code 4401) unless this opens the
