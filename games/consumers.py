@@ -5,13 +5,16 @@ No polling and no writes here: the poll task pushes through the channel layer.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import random
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from games import events
@@ -19,13 +22,14 @@ from games.layer_watch import LayerWatch, watch_for
 from games.models import Game
 from games.payloads import game_payload, minute_payload
 from games.services import current_games
+from games.socket_sessions import session_user, user_group
 
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 64 * 1024
 MAX_RESYNC_GAMES = 500
 # Every close code the server sends is listed in docs/websocket-api.md.
-CLOSE_UNAUTHENTICATED = 4401  # no staff session and WS_PUBLIC_STREAM is off
+CLOSE_UNAUTHENTICATED = 4401  # no staff session (or it ended) and WS_PUBLIC_STREAM is off
 CLOSE_FORBIDDEN = 4403  # signed in, but not staff
 CLOSE_LAYER_UNAVAILABLE = 4503  # Redis (the channel layer) is unavailable: reconnect later
 
@@ -81,10 +85,25 @@ def refusal(user: Any) -> int | None:
     return None
 
 
+@database_sync_to_async
+def session_holds(session_key: str | None, user_id: Any) -> bool:
+    """The socket's session still yields the same user, and that user may still read."""
+    user = session_user(session_key)
+    return bool(user.is_authenticated and user.pk == user_id and refusal(user) is None)
+
+
 class ScoresConsumer(AsyncJsonWebsocketConsumer):
     subscriptions: set[str]
     watch: LayerWatch
     allowed = False
+    ended = False  # closed by the server (session ended): ignore what still arrives
+    user_id: Any = None  # the signed-in user whose session is watched (None: not watched)
+    session_key: str | None = None
+    session_watch: asyncio.Task[None] | None = None
+
+    def joined_groups(self) -> list[str]:
+        own = [user_group(self.user_id)] if self.user_id is not None else []
+        return [events.SCOREBOARD_GROUP, *own, *self.subscriptions]
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Forward pushed frames straight away; everything else as channels does.
@@ -111,21 +130,71 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         self.watch = watch_for(build_resync_frame)
         await self.channel_layer.group_add(events.SCOREBOARD_GROUP, self.channel_name)
         self.watch.add(self)
+        await self.watch_session()
         await self.send_json(await build_snapshot())
+
+    async def watch_session(self) -> None:
+        """Join the user's group (logout, user changes) and re-check periodically."""
+        user = self.scope.get("user")
+        if settings.WS_PUBLIC_STREAM or user is None or not user.is_authenticated:
+            return  # the public stream: anyone may read, nothing to end
+        self.user_id = user.pk
+        session = self.scope.get("session")
+        self.session_key = session.session_key if session is not None else None
+        await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
+        self.session_watch = asyncio.create_task(self.recheck_session_periodically())
+
+    async def recheck_session_periodically(self) -> None:
+        interval = settings.WEBSOCKET_SESSION_CHECK_SECONDS
+        # Spread the checks of many sockets over the interval (not a security choice).
+        await asyncio.sleep(random.uniform(0, interval))  # nosec B311
+        while not self.ended:
+            await self.check_session()
+            await asyncio.sleep(interval)
+
+    async def check_session(self) -> None:
+        if self.ended:
+            return
+        try:
+            holds = await session_holds(self.session_key, self.user_id)
+        except DatabaseError as exc:  # PostgreSQL away: not a reason to end a session
+            logger.warning("could not check a socket's session: %s", exc)
+            return
+        if not holds:
+            await self.end_session()
+
+    async def end_session(self) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        await self.send_json(events.error_message("unauthorized", "the session ended: sign in"))
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def session_end(self, event: dict[str, Any]) -> None:
+        """A logout (games.socket_sessions): close the sockets of that session."""
+        if event.get("session_key") == self.session_key:
+            await self.end_session()
+
+    async def session_recheck(self, event: dict[str, Any]) -> None:
+        """The user was changed (deactivated, staff removed, password): check now."""
+        await self.check_session()
 
     async def disconnect(self, code: int) -> None:
         if not self.allowed:
             return
+        self.ended = True
+        if self.session_watch is not None:
+            self.session_watch.cancel()
         self.watch.discard(self)
         try:
-            for group in [events.SCOREBOARD_GROUP, *self.subscriptions]:
+            for group in self.joined_groups():
                 await self.channel_layer.group_discard(group, self.channel_name)
         except RedisError as exc:  # memberships expire on their own (group_expiry)
             logger.info("could not leave groups on disconnect: %s", exc)
 
     async def rejoin_after_layer_loss(self, snapshot_frame: str) -> None:
         """Redis lost this socket's memberships (restart, failover): join again, resync."""
-        for group in [events.SCOREBOARD_GROUP, *self.subscriptions]:
+        for group in self.joined_groups():
             await self.channel_layer.group_add(group, self.channel_name)
         await self.send(text_data=snapshot_frame)
 
@@ -136,7 +205,7 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         await self.close(code=CLOSE_LAYER_UNAVAILABLE)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self.allowed:  # a refused client's frames that raced the close
+        if not self.allowed or self.ended:  # frames that raced the close
             return
         size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
         if size > MAX_FRAME_BYTES:

@@ -264,6 +264,10 @@ AXES_CLIENT_IP_CALLABLE = "livescores.client_ip.client_ip"
 # Anonymous WebSocket clients are refused (close code 4401) unless this opens the
 # read-only public stream; the dashboard pages always need a staff login.
 WS_PUBLIC_STREAM = _read("WS_PUBLIC_STREAM", bool, False)
+# A signed-in socket re-checks its session this often (expired or deleted, user
+# deactivated, staff status removed, password changed) and is closed with 4401 when it
+# no longer holds; a logout or a saved user closes it at once (games/socket_sessions.py).
+WEBSOCKET_SESSION_CHECK_SECONDS = _positive("WEBSOCKET_SESSION_CHECK_SECONDS", float, 30.0)
 
 # --- Operations -----------------------------------------------------------------
 # /healthz fails when the last successful poll is older than this.
