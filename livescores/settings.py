@@ -268,6 +268,15 @@ WS_PUBLIC_STREAM = _read("WS_PUBLIC_STREAM", bool, False)
 # deactivated, staff status removed, password changed) and is closed with 4401 when it
 # no longer holds; a logout or a saved user closes it at once (games/socket_sessions.py).
 WEBSOCKET_SESSION_CHECK_SECONDS = _positive("WEBSOCKET_SESSION_CHECK_SECONDS", float, 30.0)
+# Abuse limits (docs/websocket-api.md): each socket may send WEBSOCKET_RATE_PER_SECOND
+# frames a second in bursts of WEBSOCKET_RATE_BURST (the first frame over gets an error
+# rate_limited, another burst's worth over closes with 4429); a socket follows at most
+# WEBSOCKET_MAX_SUBSCRIPTIONS games; a signed-in user holds at most
+# WEBSOCKET_MAX_SOCKETS_PER_USER open sockets across all web processes (4429 beyond).
+WEBSOCKET_RATE_PER_SECOND = _positive("WEBSOCKET_RATE_PER_SECOND", float, 5.0)
+WEBSOCKET_RATE_BURST = _positive("WEBSOCKET_RATE_BURST", int, 30)
+WEBSOCKET_MAX_SUBSCRIPTIONS = _positive("WEBSOCKET_MAX_SUBSCRIPTIONS", int, 50)
+WEBSOCKET_MAX_SOCKETS_PER_USER = _positive("WEBSOCKET_MAX_SOCKETS_PER_USER", int, 20)
 
 # --- Operations -----------------------------------------------------------------
 # /healthz fails when the last successful poll is older than this.

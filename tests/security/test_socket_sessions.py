@@ -92,9 +92,7 @@ def logout(user: Any, session_key: str) -> None:
 
 
 def expire(user: Any, session_key: str) -> None:
-    Session.objects.filter(pk=session_key).update(
-        expire_date=timezone.now() - timedelta(seconds=1)
-    )
+    Session.objects.filter(pk=session_key).update(expire_date=timezone.now() - timedelta(seconds=1))
 
 
 def delete_session(user: Any, session_key: str) -> None:
