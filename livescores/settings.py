@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from livescores.channel_layers import layer_settings
@@ -90,6 +91,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "axes",
+    "csp",
     "games",
     "predictions",
     "dashboard",
@@ -97,6 +99,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -122,6 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",  # CSP_NONCE, for the rare nonced element
             ],
         },
     },
@@ -238,6 +242,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Content security policy (django-csp) ----------------------------------------
+# Scripts, styles and connections only from this site; an inline <script>/<style> runs
+# only with the response's nonce (nonce="{{ CSP_NONCE }}"; the header names a nonce only
+# on responses that rendered one). connect-src 'self' covers the site's own ws:/wss:
+# (CSP Level 3; tests/browser/test_csp.py checks Chromium). No framing, no plugins, no
+# <base> elsewhere, forms post only here. docs/security.md lists the exceptions.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "connect-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
 
 # --- Login throttling (django-axes) ---------------------------------------------
 # Failed logins (the staff login page and the admin's) are counted per username and,
