@@ -182,8 +182,8 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
 
     async def recheck_session_periodically(self) -> None:
         interval = settings.WEBSOCKET_SESSION_CHECK_SECONDS
-        # Spread the checks of many sockets over the interval (not a security choice).
-        await asyncio.sleep(random.uniform(0, interval))  # nosec B311
+        # Spread the checks of many sockets over the interval.
+        await asyncio.sleep(random.uniform(0, interval))  # nosec B311  # jitter, not a secret
         while not self.ended:
             await self.check_session()
             await asyncio.sleep(interval)

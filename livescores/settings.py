@@ -310,6 +310,9 @@ HEALTH_MAX_POLL_AGE_SECONDS = _positive(
 )
 # When set, /metrics needs "Authorization: Bearer <METRICS_TOKEN>".
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# When set (comma-separated CIDRs), /metrics answers only clients in these networks
+# (403 otherwise), e.g. 10.0.0.0/8 for an internal Prometheus; empty: any client.
+METRICS_ALLOWED_NETWORKS = _networks("METRICS_ALLOWED_NETWORKS", [])
 
 LOG_LEVEL = _choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
 LOG_FORMAT = _choice("LOG_FORMAT", "plain", ("plain", "json"))

@@ -34,7 +34,7 @@ from tests.browser.conftest import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(BROWSER_MISSING, reason=SKIP_REASON)]
 
-PASSWORD = "csp-browser-pw"  # nosec B105 - a test user's password
+PASSWORD = "csp-browser-pw"  # nosec B105  # a test user's password
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from django.test import Client, override_settings
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "right-horse-battery"  # nosec B105 - a test user's password
+PASSWORD = "right-horse-battery"  # nosec B105  # a test user's password
 LOGIN = "/accounts/login/"
 ADMIN_LOGIN = "/admin/login/"
 PROXY = [ipaddress.ip_network("127.0.0.1/32")]

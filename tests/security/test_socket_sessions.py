@@ -29,7 +29,7 @@ from tests.livestack import Daphne, database_url, free_port
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 CLOSE_WITHIN_SECONDS = 60  # the bound; both paths are far quicker
-PASSWORD = "session-test-pw"  # nosec B105 - a test user's password
+PASSWORD = "session-test-pw"  # nosec B105  # a test user's password
 
 
 @pytest.fixture(scope="module")
