@@ -18,4 +18,4 @@ RUN DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput -
 RUN useradd --create-home app && chown -R app /app
 USER app
 EXPOSE 8000
-CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "livescores.asgi:application"]
+CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "livescores.asgi:application"]

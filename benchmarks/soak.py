@@ -51,7 +51,9 @@ SCOREBOARD_TYPES = ("score_update", "game_final", "prediction")
 class Stack:
     """PostgreSQL database, Redis server, HAProxy, 2 daphnes, 2 workers, 1 beat."""
 
-    def __init__(self, poll_seconds: float, replay_seconds: int, logs: Path, server: str) -> None:
+    def __init__(
+        self, poll_seconds: float, replay_seconds: int, logs: Path, server: str, clients: int
+    ) -> None:
         self.logs = logs
         self.redis_port = free_port()
         self.lb_port, self.web_ports = free_port(), {"web1": free_port(), "web2": free_port()}
@@ -67,6 +69,10 @@ class Stack:
             "REPLAY_SECONDS_PER_POLL": str(replay_seconds),
             "DJANGO_SUPERUSER_USERNAME": USER,
             "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+            # All clients share one staff session: lift the per-user socket cap for it.
+            # Three times the clients: a killed daphne's sockets count until their claims
+            # lapse (a minute) while their clients reconnect.
+            "WEBSOCKET_MAX_SOCKETS_PER_USER": str(max(20, 3 * clients)),
             "LB_BIND": f"127.0.0.1:{self.lb_port}",
             "WEB1_ADDR": f"127.0.0.1:{self.web_ports['web1']}",
             "WEB2_ADDR": f"127.0.0.1:{self.web_ports['web2']}",
@@ -410,7 +416,7 @@ async def kill_worker_mid_poll(stack: Stack, timeout: float = 30) -> dict[str, A
 async def soak(args: argparse.Namespace) -> dict[str, Any]:
     raise_nofile()
     logs = Path(tempfile.mkdtemp(prefix="livescores-soak-"))
-    stack = Stack(args.poll_seconds, args.replay_seconds, logs, args.server)
+    stack = Stack(args.poll_seconds, args.replay_seconds, logs, args.server, args.clients)
     night_ticks = last_tick()
     events: list[dict[str, Any]] = []
     rss: dict[str, list[tuple[float, int]]] = {}

@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 from games.metrics import REGISTRY
 from games.models import PollOutcome, PollRun
 from games.redis_client import get_redis
+from livescores.client_ip import client_ip, in_networks
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus exposition; with METRICS_TOKEN set, only for ``Authorization: Bearer …``."""
+    """Prometheus exposition; with METRICS_ALLOWED_NETWORKS set, only for clients in those
+    networks (the address as livescores.client_ip sees it: X-Forwarded-For only from
+    TRUSTED_PROXIES); with METRICS_TOKEN set, only for ``Authorization: Bearer …``."""
+    networks = settings.METRICS_ALLOWED_NETWORKS
+    if networks and not in_networks(client_ip(request), networks):
+        return HttpResponse(
+            "metrics are not served to this network\n", status=403, content_type="text/plain"
+        )
     token = settings.METRICS_TOKEN
     if token:
         sent = request.headers.get("Authorization", "")

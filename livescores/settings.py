@@ -7,13 +7,16 @@ start-up with an ImproperlyConfigured error naming the variable.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from livescores.channel_layers import layer_settings
+from livescores.client_ip import parse_networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,6 +40,13 @@ def _positive(name: str, cast: type[float] | type[int], default: float) -> Any:
     if value <= 0:
         raise ImproperlyConfigured(f"{name} must be > 0, got {value!r}")
     return value
+
+
+def _networks(name: str, default: list[str]) -> list[Any]:
+    try:
+        return parse_networks(name, env.list(name, default=default))
+    except ValueError as exc:
+        raise ImproperlyConfigured(str(exc)) from exc
 
 
 def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
@@ -80,6 +90,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
+    "csp",
     "games",
     "predictions",
     "dashboard",
@@ -87,6 +99,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -94,6 +107,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "livescores.urls"
@@ -110,6 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",  # CSP_NONCE, for the rare nonced element
             ],
         },
     },
@@ -227,10 +243,65 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
+# --- Content security policy (django-csp) ----------------------------------------
+# Scripts, styles and connections only from this site; an inline <script>/<style> runs
+# only with the response's nonce (nonce="{{ CSP_NONCE }}"; the header names a nonce only
+# on responses that rendered one). connect-src 'self' covers the site's own ws:/wss:
+# (CSP Level 3; tests/browser/test_csp.py checks Chromium). No framing, no plugins, no
+# <base> elsewhere, forms post only here. docs/security.md lists the exceptions.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "connect-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
+
+# --- Login throttling (django-axes) ---------------------------------------------
+# Failed logins (the staff login page and the admin's) are counted per username and,
+# separately, per client address: LOGIN_FAILURE_LIMIT failures of either lock it for
+# LOGIN_COOLOFF_MINUTES (a failure during the lockout starts the cool-off again), and
+# the lockout page (templates/registration/lockout.html) is answered with HTTP 429.
+# The client address is the TCP peer; X-Forwarded-For counts only when the peer is in
+# TRUSTED_PROXIES (CIDRs, comma-separated; empty by default: no proxy is trusted).
+# Behind bin/up --scale or docker compose, set TRUSTED_PROXIES to HAProxy's address.
+TRUSTED_PROXIES = _networks("TRUSTED_PROXIES", [])
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out login before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _positive("LOGIN_FAILURE_LIMIT", int, 5)
+AXES_COOLOFF_TIME = timedelta(minutes=_positive("LOGIN_COOLOFF_MINUTES", float, 15.0))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "livescores.client_ip.client_ip"
+
 # --- Dashboard and WebSocket API -----------------------------------------------
 # Anonymous WebSocket clients are refused (close code 4401) unless this opens the
 # read-only public stream; the dashboard pages always need a staff login.
 WS_PUBLIC_STREAM = _read("WS_PUBLIC_STREAM", bool, False)
+# A signed-in socket re-checks its session this often (expired or deleted, user
+# deactivated, staff status removed, password changed) and is closed with 4401 when it
+# no longer holds; a logout or a saved user closes it at once (games/socket_sessions.py).
+WEBSOCKET_SESSION_CHECK_SECONDS = _positive("WEBSOCKET_SESSION_CHECK_SECONDS", float, 30.0)
+# Abuse limits (docs/websocket-api.md): each socket may send WEBSOCKET_RATE_PER_SECOND
+# frames a second in bursts of WEBSOCKET_RATE_BURST (the first frame over gets an error
+# rate_limited, another burst's worth over closes with 4429); a socket follows at most
+# WEBSOCKET_MAX_SUBSCRIPTIONS games; a signed-in user holds at most
+# WEBSOCKET_MAX_SOCKETS_PER_USER open sockets across all web processes (4429 beyond).
+WEBSOCKET_RATE_PER_SECOND = _positive("WEBSOCKET_RATE_PER_SECOND", float, 5.0)
+WEBSOCKET_RATE_BURST = _positive("WEBSOCKET_RATE_BURST", int, 30)
+WEBSOCKET_MAX_SUBSCRIPTIONS = _positive("WEBSOCKET_MAX_SUBSCRIPTIONS", int, 50)
+WEBSOCKET_MAX_SOCKETS_PER_USER = _positive("WEBSOCKET_MAX_SOCKETS_PER_USER", int, 20)
 
 # --- Operations -----------------------------------------------------------------
 # /healthz fails when the last successful poll is older than this.
@@ -239,6 +310,9 @@ HEALTH_MAX_POLL_AGE_SECONDS = _positive(
 )
 # When set, /metrics needs "Authorization: Bearer <METRICS_TOKEN>".
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# When set (comma-separated CIDRs), /metrics answers only clients in these networks
+# (403 otherwise), e.g. 10.0.0.0/8 for an internal Prometheus; empty: any client.
+METRICS_ALLOWED_NETWORKS = _networks("METRICS_ALLOWED_NETWORKS", [])
 
 LOG_LEVEL = _choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
 LOG_FORMAT = _choice("LOG_FORMAT", "plain", ("plain", "json"))

@@ -1,11 +1,15 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from livescores import ops
 
 urlpatterns = [
     path("", include("dashboard.urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Only log in and out: password change and reset are not offered (staff accounts are
+    # managed in the admin), so their views are not reachable at all.
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", ops.healthz, name="healthz"),
     path("metrics", ops.metrics, name="metrics"),

@@ -75,6 +75,18 @@ def _int(data: Mapping[str, Any], key: str, minimum: int = 0) -> int:
     return number
 
 
+TEXT_MAX = 40  # the longest team city/name and status text stored (games.models)
+
+
+def _text(value: Any, key: str) -> str:
+    """A short display text; one longer than the database holds rejects the game (a
+    broken or hostile feed must cost that game, not the whole poll)."""
+    text = str(value if value is not None else "").strip()
+    if len(text) > TEXT_MAX:
+        raise ValueError(f"{key} is {len(text)} characters (at most {TEXT_MAX})")
+    return text
+
+
 def _team(data: Any, side: str) -> TeamState:
     if not isinstance(data, Mapping):
         raise ValueError(f"{side} is missing")
@@ -84,8 +96,8 @@ def _team(data: Any, side: str) -> TeamState:
     return TeamState(
         team_id=_int(data, "teamId", 1),
         tricode=tricode,
-        city=str(data.get("teamCity", "")),
-        name=str(data.get("teamName", "")),
+        city=_text(data.get("teamCity", ""), f"{side}.teamCity"),
+        name=_text(data.get("teamName", ""), f"{side}.teamName"),
         wins=_int(data, "wins"),
         losses=_int(data, "losses"),
         score=_int(data, "score"),
@@ -134,7 +146,7 @@ def parse_game(data: Mapping[str, Any]) -> GameState:
     period = _int(data, "period")
     if status != STATUS_SCHEDULED and period < 1:
         raise ValueError(f"status {status} with period {period}")
-    status_text = str(data.get("gameStatusText", "")).strip()
+    status_text = _text(data.get("gameStatusText", ""), "gameStatusText")
     clock = parse_clock(str(data.get("gameClock") or ""))
     elapsed = _elapsed(status, period, clock, status_text)
     return GameState(
