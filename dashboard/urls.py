@@ -4,7 +4,10 @@ from dashboard import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("nights/", views.pick_night, name="pick-night"),
+    path("nights/<str:day>/", views.night, name="night"),
     path("games/<str:game_id>/", views.game_detail, name="game-detail"),
     path("status.json", views.status, name="system-status"),
     path("models/", views.models, name="model-cards"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
