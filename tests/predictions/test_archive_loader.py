@@ -12,7 +12,9 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from games.archive import read_archive
+from games.feed import build_replay_feed
 from games.models import Game, GameStatus, MinuteDifferential, PollRun, Snapshot
+from games.services import poll_scoreboard
 from predictions.history_table import read_history
 from predictions.models import Prediction
 
@@ -75,3 +77,27 @@ def test_a_range_without_games_or_backwards_is_refused() -> None:
         load("--from", "2024-12-24")
     with pytest.raises(CommandError, match="is before"):
         load("--from", "2025-01-15", "--to", "2025-01-14")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_night_left_half_played_by_the_replay_is_finished_by_the_loader(
+    settings: Any, redis_client: Any, eager_celery: None
+) -> None:
+    settings.REPLAY_DATE = LAST
+    feed = build_replay_feed()
+    feed.reset()
+    for _ in range(8):  # REPLAY_DATE=2025-01-15 ./bin/up, stopped in the first quarter
+        poll_scoreboard(feed)
+    assert not Game.objects.filter(status=GameStatus.FINAL).exists()
+    load("--from", LAST.isoformat())
+    history = {row.game_id: row for row in read_history(settings.HISTORY_FILE, [2025])}
+    for game in Game.objects.all():
+        row = history[game.game_id]
+        assert game.status == GameStatus.FINAL
+        minutes = MinuteDifferential.objects.filter(game=game).order_by("minute")
+        assert [m.differential for m in minutes] == list(row.minutes)
+        prediction = Prediction.objects.get(game=game)
+        assert (prediction.actual_halftime, prediction.actual_final) == (
+            row.halftime_diff,
+            row.final_diff,
+        )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,23 @@ from tqdm import tqdm
 from games.archive import ArchiveError
 from games.management.commands.build_dataset import _ProgressStream
 from predictions.archive_loader import load_nights, nights_in_archive
+
+# Per-poll and per-forecast INFO lines would bury the progress bar (shown with -v 2).
+CHATTY_LOGGERS = ("games.services", "predictions.services", "predictions.forecasting")
+
+
+@contextlib.contextmanager
+def _quiet(verbosity: int) -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in CHATTY_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    if verbosity < 2:
+        for logger in loggers:
+            logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 class Command(BaseCommand):
@@ -47,9 +67,11 @@ class Command(BaseCommand):
         if not total:
             raise CommandError(f"no games from {start} to {end} in {archive.name}")
         began = time.perf_counter()
-        with tqdm(
-            total=total, unit="game", file=_ProgressStream(self.stderr), mininterval=0.5
-        ) as bar:
+        stream = _ProgressStream(self.stderr)
+        with (
+            _quiet(options["verbosity"]),
+            tqdm(total=total, unit="game", file=stream, mininterval=0.5) as bar,
+        ):
 
             def advance(date: dt.date, games: int) -> None:
                 bar.set_postfix_str(date.isoformat())
