@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
-from games.models import Game, MinuteDifferential, PollOutcome, PollRun
-from games.payloads import game_payload, minute_payload
+from games.models import Game, MinuteDifferential, PollOutcome, PollRun, Snapshot
+from games.payloads import clock_display, game_payload, minute_payload, status_label
 from games.services import current_games
 from predictions.models import Prediction
 from predictions.registry import ARTIFACTS_DIR, latest_version
@@ -26,9 +27,7 @@ STATS_WINDOW = 100
 ACCURACY_DAYS = 14
 
 
-def board_data() -> dict[str, Any]:
-    """Today's games (as the WebSocket snapshot shows them) and their closed minutes."""
-    games = list(current_games())
+def _board(games: list[Game]) -> dict[str, Any]:
     minutes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     rows = MinuteDifferential.objects.filter(game__in=games).order_by("game_id", "minute")
     for row in rows:
@@ -39,12 +38,80 @@ def board_data() -> dict[str, Any]:
     }
 
 
+def board_data() -> dict[str, Any]:
+    """Today's games (as the WebSocket snapshot shows them) and their closed minutes."""
+    return _board(list(current_games()))
+
+
+def current_night() -> dt.date:
+    """The night the dashboard follows: the latest polled scoreboard's date (in replay,
+    the recorded night's), else the latest night with games, else today."""
+    last = PollRun.objects.filter(outcome=PollOutcome.OK, board_date__isnull=False).first()
+    if last and last.board_date:
+        return last.board_date
+    latest = Game.objects.aggregate(day=Max("game_date"))["day"]
+    return latest or timezone.localdate()
+
+
+def night_games(day: dt.date) -> QuerySet[Game]:
+    return Game.objects.filter(game_date=day).select_related("prediction")
+
+
+def night_data(day: dt.date) -> dict[str, Any]:
+    """Every game of one night and its closed minutes, as the dashboard shows them."""
+    return _board(list(night_games(day)))
+
+
+@dataclass(frozen=True)
+class Nights:
+    """One night and the nearest nights before and after it that have games."""
+
+    day: dt.date
+    previous: dt.date | None
+    next: dt.date | None
+    first: dt.date | None
+    last: dt.date | None
+
+
+def nights_around(day: dt.date) -> Nights:
+    bounds = Game.objects.aggregate(first=Min("game_date"), last=Max("game_date"))
+    previous = Game.objects.filter(game_date__lt=day).aggregate(d=Max("game_date"))["d"]
+    following = Game.objects.filter(game_date__gt=day).aggregate(d=Min("game_date"))["d"]
+    return Nights(day, previous, following, bounds["first"], bounds["last"])
+
+
 def game_data(game: Game) -> dict[str, Any]:
-    """One game for its page: state, prediction and every closed minute."""
+    """One game for its page: state, prediction, every closed minute, and which minutes
+    the play-by-play recovered (imputed ones say so in their own payload)."""
+    rows = list(game.minutes.all())
     return {
         "games": [game_payload(game, with_prediction=True)],
-        "minutes": {game.game_id: [dict(minute_payload(row)) for row in game.minutes.all()]},
+        "minutes": {game.game_id: [dict(minute_payload(row)) for row in rows]},
+        "recovered": [row.minute for row in rows if row.reconciled],
     }
+
+
+def game_timeline(game: Game) -> list[dict[str, Any]]:
+    """Every observed score change, newest first, in the shape the page's JS formats."""
+    rows = Snapshot.objects.filter(game=game).order_by("-observed_at", "-id")
+    timeline: list[dict[str, Any]] = []
+    for snap in rows:
+        view = Game(status=snap.status, status_text=snap.status_text)
+        timeline.append(
+            {
+                "observed_at": snap.observed_at.isoformat(),
+                "status": status_label(view),
+                "status_text": snap.status_text,
+                "period": snap.period,
+                "clock": clock_display(snap.clock_seconds),
+                "clock_seconds": snap.clock_seconds,
+                "elapsed_seconds": snap.elapsed_seconds,
+                "differential": snap.home_score - snap.away_score,
+                "home": {"tricode": game.home_tricode, "score": snap.home_score},
+                "away": {"tricode": game.away_tricode, "score": snap.away_score},
+            }
+        )
+    return timeline
 
 
 def _iso(value: dt.datetime | None) -> str | None:

@@ -1,10 +1,14 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import accuracy_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("nights/", views.pick_night, name="pick-night"),
+    path("nights/<str:day>/", views.night, name="night"),
     path("games/<str:game_id>/", views.game_detail, name="game-detail"),
     path("status.json", views.status, name="system-status"),
     path("models/", views.models, name="model-cards"),
+    path("accuracy/", accuracy_views.accuracy, name="accuracy"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import user_passes_test
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.cache import never_cache
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
 
 from dashboard import services
 from games.models import Game
@@ -26,13 +28,45 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return never_cache(user_passes_test(_is_staff)(view))
 
 
+def _night_context(day: dt.date, *, live: bool) -> dict[str, Any]:
+    return {
+        "night": services.nights_around(day),
+        "live": live,
+        "feed": settings.FEED,
+        "replay": settings.FEED == "replay",
+    }
+
+
 @staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "dashboard/dashboard.html",
-        {"board": services.board_data(), "status": services.system_status()},
-    )
+    """The current night (the replay's night in replay), live."""
+    context = _night_context(services.current_night(), live=True)
+    context.update(board=services.board_data(), status=services.system_status())
+    return render(request, "dashboard/dashboard.html", context)
+
+
+@staff_required
+def night(request: HttpRequest, day: str) -> HttpResponse:
+    """Any night in the database; the current one is the live dashboard."""
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError as exc:
+        raise Http404(f"{day!r} is not a date") from exc
+    if date == services.current_night():
+        return redirect("dashboard")
+    context = _night_context(date, live=False)
+    context["board"] = services.night_data(date)
+    return render(request, "dashboard/dashboard.html", context)
+
+
+@staff_required
+def pick_night(request: HttpRequest) -> HttpResponse:
+    """The date picker's plain GET form: ?date=YYYY-MM-DD goes to that night's page."""
+    try:
+        date = dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return redirect("dashboard")
+    return redirect("night", day=date.isoformat())
 
 
 @staff_required
@@ -45,11 +79,19 @@ def game_detail(request: HttpRequest, game_id: str) -> HttpResponse:
         {
             "game": game,
             "board": services.game_data(game),
-            "snapshots": game.snapshots.order_by("-observed_at", "-id"),
+            "timeline": services.game_timeline(game),
             "prediction": prediction,
             "feed": settings.FEED,
+            "replay": settings.FEED == "replay",
+            "current_night": services.current_night(),
         },
     )
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says: send them to the icon."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @staff_required

@@ -335,7 +335,7 @@ def score_changes(states: Sequence[ScoreState]) -> list[list[float | int]]:
     return events
 
 
-def _replay_team(team: HistoricalTeam) -> dict[str, Any]:
+def replay_team(team: HistoricalTeam) -> dict[str, Any]:
     return {
         "team_id": team.team_id,
         "tricode": team.tricode,
@@ -368,8 +368,8 @@ def build_replay_night(pbp_dir: Path, date: dt.date) -> dict[str, Any]:
         "games": [
             {
                 "game_id": game.game_id,
-                "home": _replay_team(game.home),
-                "away": _replay_team(game.away),
+                "home": replay_team(game.home),
+                "away": replay_team(game.away),
                 "periods": game.periods,
                 "events": score_changes(game.states),
             }

@@ -22,6 +22,11 @@ class GameStatus(models.IntegerChoices):
     FINAL = 3, "final"
 
 
+# nba_api keeps a game that will not be played at gameStatus 1 and says so in its text.
+POSTPONED_TEXTS = ("ppd", "postponed")
+CANCELLED_TEXTS = ("cancelled", "canceled", "cncl")
+
+
 @dataclass
 class Observation:
     """What one polled state changed in a game."""
@@ -106,6 +111,19 @@ class Game(models.Model):
     @property
     def differential(self) -> int:
         return self.home_score - self.away_score
+
+    @property
+    def called_off(self) -> str:
+        """ "postponed" or "cancelled" for a game that will not be played as scheduled
+        (nba_api: gameStatus 1 with gameStatusText "PPD", "Postponed", "Cancelled"), else ""."""
+        if self.status != GameStatus.SCHEDULED:
+            return ""
+        text = self.status_text.strip().lower()
+        if text.startswith(POSTPONED_TEXTS):
+            return "postponed"
+        if text.startswith(CANCELLED_TEXTS):
+            return "cancelled"
+        return ""
 
     @property
     def pattern_progress(self) -> int:

@@ -9,7 +9,7 @@ from games.models import Game, GameStatus, MinuteDifferential
 
 def status_label(game: Game) -> str:
     if game.status == GameStatus.SCHEDULED:
-        return "scheduled"
+        return game.called_off or "scheduled"
     if game.status == GameStatus.FINAL:
         return "final"
     if game.status_text.lower().startswith("half"):

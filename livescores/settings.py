@@ -7,6 +7,7 @@ start-up with an ImproperlyConfigured error naming the variable.
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -212,7 +213,26 @@ CELERY_BEAT_SCHEDULE = {
 }
 REPLAY_FILE = Path(env.str("REPLAY_FILE", default=str(BASE_DIR / "data" / "replay_night.json")))
 REPLAY_PBP_DIR = env.str("REPLAY_PBP_DIR", default="")
-REPLAY_DATE = env.str("REPLAY_DATE", default="")
+REPLAY_ARCHIVE = Path(
+    env.str("REPLAY_ARCHIVE", default=str(BASE_DIR / "data" / "timelines_2024-25.jsonl.gz"))
+)
+
+
+def _date_or_none(name: str) -> dt.date | None:
+    text = env.str(name, default="").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a date YYYY-MM-DD, got {text!r}") from exc
+
+
+# Unset: replay REPLAY_FILE (the shipped night). Set: that night from REPLAY_ARCHIVE (or,
+# with REPLAY_PBP_DIR, from a play-by-play parquet directory).
+REPLAY_DATE = _date_or_none("REPLAY_DATE")
+if REPLAY_PBP_DIR and REPLAY_DATE is None:
+    raise ImproperlyConfigured("REPLAY_PBP_DIR needs REPLAY_DATE=YYYY-MM-DD")
 REPLAY_SECONDS_PER_POLL = _positive("REPLAY_SECONDS_PER_POLL", int, 60)
 REPLAY_BREAK_POLLS = _read("REPLAY_BREAK_POLLS", int, 1)
 REPLAY_HALFTIME_POLLS = _read("REPLAY_HALFTIME_POLLS", int, 2)

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
+from games.archive import replay_night_from_archive
 from games.feed.live import FeedError, LiveFeed
 from games.feed.replay import ReplayBoard, ReplayNight, ReplaySchedule
 
@@ -50,14 +51,16 @@ class ReplayFeed:
 
 
 def load_replay_night() -> ReplayNight:
+    """The night to replay: REPLAY_FILE, or REPLAY_DATE from the archive (or a parquet
+    directory); every source gives the same dict, played by ``ReplayNight.from_dict``."""
+    date: dt.date | None = settings.REPLAY_DATE
+    if date is None:
+        return ReplayNight.from_file(settings.REPLAY_FILE)
     if settings.REPLAY_PBP_DIR:
         from games.history import build_replay_night  # pandas: only for this option
 
-        if not settings.REPLAY_DATE:
-            raise ValueError("REPLAY_PBP_DIR needs REPLAY_DATE=YYYY-MM-DD")
-        date = dt.date.fromisoformat(settings.REPLAY_DATE)
         return ReplayNight.from_dict(build_replay_night(Path(settings.REPLAY_PBP_DIR), date))
-    return ReplayNight.from_file(settings.REPLAY_FILE)
+    return ReplayNight.from_dict(replay_night_from_archive(settings.REPLAY_ARCHIVE, date))
 
 
 def build_replay_feed() -> ReplayFeed:

@@ -85,7 +85,10 @@ def test_a_game_page_shows_its_minutes_snapshots_and_prediction(
     assert response.status_code == 200
     html = response.content.decode()
     assert game.home_name in html and game.away_name in html
-    assert html.count("<time ") == game.snapshots.count() > 0
+    timeline = response.context["timeline"]
+    assert len(timeline) == game.snapshots.count() > 0
+    assert timeline[0]["observed_at"] >= timeline[-1]["observed_at"]  # newest first
+    assert 'id="timeline"' in html
     [payload] = response.context["board"]["games"]
     assert payload["prediction"]["halftime"]["interval90"]
     assert len(response.context["board"]["minutes"][game.game_id]) == game.minutes.count()

@@ -114,7 +114,7 @@ SHARED_PBP = settings.BASE_DIR.parent / "shared/data/pbp/gabriel1200_playbyplay/
 def test_the_replay_can_play_any_date_of_a_playbyplay_directory(
     settings: Any, redis_client: Any
 ) -> None:
-    settings.REPLAY_PBP_DIR, settings.REPLAY_DATE = str(SHARED_PBP), "2022-01-17"
+    settings.REPLAY_PBP_DIR, settings.REPLAY_DATE = str(SHARED_PBP), dt.date(2022, 1, 17)
     feed = build_replay_feed()
     assert feed.board.night.date == dt.date(2022, 1, 17)
     history = {row.game_id: row for row in read_history(settings.HISTORY_FILE, [2022])}

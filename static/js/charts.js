@@ -1,0 +1,236 @@
+// Chart.js charts (Chart.js comes from npm, loaded as /static/vendor/chart.js/chart.umd.js):
+// the minute-by-minute differential and the win-probability line, small on cards and full
+// size on the game page. Vertical markers are labelled ("forecast", "half", quarters, OT).
+
+import { HALFTIME, PATTERN, REGULATION, periodName } from "./format.js";
+
+const INK = "#1b1f24";
+const HIT = "#1a7f37";
+const MISS = "#cf222e";
+const IMPUTED = "#bf8700";
+const RECOVERED = "#8250df";
+
+// Draws options.plugins.markers.lines = [{x, label}] as dashed vertical lines with labels.
+const markers = {
+  id: "markers",
+  afterDatasetsDraw(chart, _args, options) {
+    const lines = (options && options.lines) || [];
+    const { ctx, chartArea, scales } = chart;
+    ctx.save();
+    ctx.font = "11px system-ui, sans-serif";
+    ctx.textBaseline = "top";
+    for (const { x, label, align = "center" } of lines) {
+      const px = scales.x.getPixelForValue(x);
+      if (px < chartArea.left || px > chartArea.right) continue;
+      ctx.strokeStyle = "rgba(27,31,36,.45)";
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath();
+      ctx.moveTo(px, chartArea.top + 13);
+      ctx.lineTo(px, chartArea.bottom);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      const width = ctx.measureText(label).width + 6;
+      const left = align === "right" ? px - width : align === "left" ? px : px - width / 2;
+      ctx.fillStyle = "rgba(255,255,255,.9)";
+      ctx.fillRect(left, chartArea.top, width, 13);
+      ctx.fillStyle = "#3d444d";
+      ctx.textAlign = "left";
+      ctx.fillText(label, left + 3, chartArea.top + 1);
+    }
+    ctx.restore();
+  },
+};
+
+let registered = false;
+function chartLib() {
+  const Chart = window.Chart;
+  if (!Chart) return null;
+  if (!registered) {
+    Chart.register(markers);
+    registered = true;
+  }
+  return Chart;
+}
+
+// The last minute the x-axis must show: regulation, or the end of the last overtime.
+export function lastMinute(rows, series = []) {
+  const seen = Math.max(0, ...rows.map((m) => m.minute), ...series.map((p) => p.minute));
+  if (seen <= REGULATION) return REGULATION;
+  return REGULATION + 5 * Math.ceil((seen - REGULATION) / 5);
+}
+
+// Quarter, halftime and overtime markers over the whole game (the game page).
+export function periodMarkers(end, withForecast = true) {
+  const lines = [{ x: 12, label: "Q2" }, { x: HALFTIME, label: "half", align: withForecast ? "left" : "center" }, { x: 36, label: "Q4" }];
+  if (withForecast) lines.splice(1, 0, { x: PATTERN, label: "forecast", align: "right" });
+  for (let start = REGULATION, period = 5; start < end; start += 5, period++) {
+    lines.push({ x: start, label: periodName(period) });
+  }
+  return lines;
+}
+
+const CARD_MARKERS = [{ x: PATTERN, label: "forecast", align: "right" }, { x: HALFTIME, label: "half", align: "left" }];
+
+// One y-range for every card on a page: the largest |differential| or interval end, in 5s.
+export function sharedRange(games, minutesOf) {
+  let most = 10;
+  for (const game of games) {
+    for (const m of minutesOf(game.game_id)) most = Math.max(most, Math.abs(m.differential));
+    const h = game.prediction && game.prediction.halftime;
+    for (const pair of h ? [h.interval95, h.interval90] : []) {
+      if (pair) most = Math.max(most, Math.abs(pair[0]), Math.abs(pair[1]));
+    }
+  }
+  return 5 * Math.ceil(most / 5);
+}
+
+// Was the actual halftime differential inside the 90 % interval?
+export function halftimeHit(prediction) {
+  const h = prediction && prediction.halftime;
+  if (!h || h.actual === null || h.actual === undefined || !h.interval90) return null;
+  return h.actual >= h.interval90[0] && h.actual <= h.interval90[1];
+}
+
+function differentialData(game, rows, { full, recovered }) {
+  const p = game && game.prediction;
+  const h = p ? p.halftime : null;
+  const f = p ? p.final : null;
+  const band = (x, pair) => (pair ? [{ x, y: pair[0] }, { x, y: pair[1] }] : []);
+  const neighbours = [];
+  if (full && p) {
+    for (const n of p.neighbours || []) {
+      if (typeof n.minute18 === "number" && typeof n.halftime === "number") {
+        neighbours.push({ x: PATTERN, y: n.minute18 }, { x: HALFTIME, y: n.halftime }, { x: HALFTIME, y: null });
+      }
+    }
+  }
+  const hit = halftimeHit(p);
+  const recoveredSet = new Set(recovered || []);
+  return {
+    neighbours,
+    ht95: h ? band(HALFTIME, h.interval95) : [],
+    ht90: h ? band(HALFTIME, h.interval90) : [],
+    final90: f && f.point !== null ? band(REGULATION, f.interval90) : [],
+    line: [{ x: 0, y: 0 }, ...rows.map((m) => ({ x: m.minute, y: m.differential }))],
+    htPoint: h ? [{ x: HALFTIME, y: h.point }] : [],
+    finalPoint: f && f.point !== null ? [{ x: REGULATION, y: f.point }] : [],
+    actual: hit === null ? [] : [{ x: HALFTIME, y: h.actual }],
+    actualColor: hit ? HIT : MISS,
+    imputed: rows.filter((m) => m.imputed).map((m) => ({ x: m.minute, y: m.differential })),
+    recovered: rows.filter((m) => recoveredSet.has(m.minute)).map((m) => ({ x: m.minute, y: m.differential })),
+    end: lastMinute(rows),
+  };
+}
+
+const point = (label, color, style, radius = 6) => ({
+  label, showLine: false, pointRadius: radius, pointStyle: style, backgroundColor: color,
+  borderColor: "#fff", parsing: false, data: [],
+});
+const bandStyle = (label, color) => ({
+  label, borderColor: color, backgroundColor: color, borderWidth: 12, pointRadius: 0,
+  borderCapStyle: "butt", showLine: true, parsing: false, data: [],
+});
+
+// datasets[2] is the 90 % halftime band (the browser tests read it).
+export function differentialChart(canvas, { full = false } = {}) {
+  const Chart = chartLib();
+  if (!Chart) return null;
+  return new Chart(canvas, {
+    type: "line",
+    data: {
+      datasets: [
+        { label: "similar games 18→24", borderColor: "rgba(120,120,120,.35)", borderWidth: 1,
+          pointRadius: 0, spanGaps: false, parsing: false, data: [] },
+        bandStyle("halftime 95 %", "rgba(11,92,173,.22)"),
+        bandStyle("halftime 90 %", "rgba(11,92,173,.5)"),
+        bandStyle("final 90 %", "rgba(130,80,223,.35)"),
+        { label: "differential (home − away)", borderColor: INK, backgroundColor: INK, borderWidth: 2,
+          pointRadius: full ? 2 : 1.2, tension: 0, parsing: false, data: [] },
+        point("halftime forecast", "#0b5cad", "rectRot"),
+        point("final forecast", "#8250df", "rectRot"),
+        point("actual halftime", HIT, "circle", 5),
+        point("imputed minute", IMPUTED, "triangle", full ? 6 : 4),
+        point("recovered from play-by-play", RECOVERED, "rect", 5),
+      ],
+    },
+    options: {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      interaction: { mode: "nearest", intersect: false },
+      scales: {
+        x: { type: "linear", min: 0, max: REGULATION + 1, ticks: { stepSize: 6, includeBounds: false },
+          title: { display: full, text: "game minute" }, grid: { color: "rgba(0,0,0,.06)" } },
+        y: { suggestedMin: -10, suggestedMax: 10, title: { display: full, text: "home − away" } },
+      },
+      plugins: {
+        markers: { lines: full ? periodMarkers(REGULATION) : CARD_MARKERS },
+        legend: {
+          display: full,
+          labels: { boxWidth: 12, filter: (item, data) => data.datasets[item.datasetIndex].data.length > 0 },
+        },
+        tooltip: { enabled: true },
+      },
+    },
+  });
+}
+
+// range: a shared symmetric y-range (cards), or null to fit the data (game page).
+export function updateDifferential(chart, game, rows, { full = false, range = null, recovered = [] } = {}) {
+  if (!chart) return;
+  const d = differentialData(game, rows, { full, recovered });
+  const sets = chart.data.datasets;
+  const order = [d.neighbours, d.ht95, d.ht90, d.final90, d.line, d.htPoint, d.finalPoint, d.actual, d.imputed, d.recovered];
+  order.forEach((data, i) => { sets[i].data = data; });
+  sets[7].backgroundColor = d.actualColor;
+  sets[7].label = d.actual.length ? (d.actualColor === HIT ? "actual halftime ✓ inside 90 %" : "actual halftime ✗ outside 90 %") : "actual halftime";
+  // One minute of room past the end, so the band drawn at minute 48 is not cut in half.
+  chart.options.scales.x.max = d.end + 1;
+  if (full) chart.options.plugins.markers.lines = periodMarkers(d.end);
+  if (range !== null) {
+    chart.options.scales.y.min = -range;
+    chart.options.scales.y.max = range;
+  }
+  chart.update("none");
+}
+
+// Home win probability (0–100 %) by minute, with a 50 % line.
+export function winProbabilityChart(canvas, { full = false } = {}) {
+  const Chart = chartLib();
+  if (!Chart) return null;
+  return new Chart(canvas, {
+    type: "line",
+    data: {
+      datasets: [
+        { label: "home win probability", borderColor: "#0b5cad", backgroundColor: "rgba(11,92,173,.12)",
+          borderWidth: 2, pointRadius: full ? 1.5 : 0, tension: 0, fill: { value: 50 }, parsing: false, data: [] },
+      ],
+    },
+    options: {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      scales: {
+        x: { type: "linear", min: 0, max: REGULATION, ticks: { stepSize: 12, display: full },
+          title: { display: full, text: "game minute" }, grid: { display: full } },
+        y: { min: 0, max: 100, ticks: { stepSize: full ? 25 : 50, callback: (v) => `${v}%`, display: full },
+          title: { display: full, text: "home win probability" },
+          grid: { color: (c) => (c.tick && c.tick.value === 50 ? "rgba(0,0,0,.3)" : "rgba(0,0,0,.06)") } },
+      },
+      plugins: {
+        markers: { lines: full ? periodMarkers(REGULATION, false) : [] },
+        legend: { display: false },
+        tooltip: { enabled: full },
+      },
+    },
+  });
+}
+
+export function updateWinProbability(chart, series, { full = false } = {}) {
+  if (!chart) return;
+  chart.data.datasets[0].data = series.map((p) => ({ x: p.minute, y: 100 * p.home_win_prob }));
+  const end = lastMinute([], series);
+  chart.options.scales.x.max = end;
+  if (full) chart.options.plugins.markers.lines = periodMarkers(end, false);
+  chart.update("none");
+}

@@ -1,0 +1,97 @@
+// Formatting shared by every page: signed numbers, clocks, leads, times, DOM helper.
+
+export const REGULATION = 48;
+export const HALFTIME = 24;
+export const PATTERN = 18;
+
+export const signed = (v, digits = 0) =>
+  v === null || v === undefined
+    ? "–"
+    : (v > 0 ? "+" : v < 0 ? "−" : "") + Math.abs(v).toFixed(digits);
+export const num = (v, digits = 1) => (v === null || v === undefined ? "–" : Number(v).toFixed(digits));
+export const interval = (pair) => (pair ? `[${signed(pair[0])}, ${signed(pair[1])}]` : "–");
+export const percent = (p) => `${Math.round(100 * p)} %`;
+
+// "Q1", "Q4", "OT", "2OT" for a period number.
+export function periodName(period) {
+  if (period <= 4) return `Q${period}`;
+  const ot = period - 4;
+  return ot === 1 ? "OT" : `${ot}OT`;
+}
+
+// The game clock as "9:00" (no leading zero) or "42.5" under a minute.
+export function clockText(seconds) {
+  if (seconds === null || seconds === undefined) return "";
+  if (seconds < 60) return seconds.toFixed(1);
+  const whole = Math.floor(seconds);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+}
+
+// Times without seconds in the viewer's time zone, with the zone named: "7:30 PM EST".
+const TIME = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", timeZoneName: "short" });
+const DATETIME = new Intl.DateTimeFormat(undefined, {
+  year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short",
+});
+export const timeShort = (iso) => (iso ? TIME.format(new Date(iso)) : "–");
+export const dateTimeShort = (iso) => (iso ? DATETIME.format(new Date(iso)) : "–");
+export const zoneName = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+// What a card shows for the game's moment: "Q1 9:00", "End of Q1", "Halftime", "Final".
+export function clockLabel(game) {
+  const text = (game.status_text || "").trim();
+  switch (game.status) {
+    case "scheduled":
+      return game.start_time ? `starts ${timeShort(game.start_time)}` : text || "scheduled";
+    case "postponed":
+      return "Postponed";
+    case "cancelled":
+      return "Cancelled";
+    case "halftime":
+      return "Halftime";
+    case "final":
+      return game.period > 4 ? `Final/${periodName(game.period)}` : "Final";
+    default:
+      break;
+  }
+  if (!game.period) return text;
+  if (text.toLowerCase().startsWith("end") || game.clock_seconds === 0) {
+    return `End of ${periodName(game.period)}`;
+  }
+  return `${periodName(game.period)} ${clockText(game.clock_seconds)}`.trim();
+}
+
+// Who leads and by how much: "BOS +4", or "Tied".
+export function leadText(game) {
+  const d = game.differential;
+  if (!d) return "Tied";
+  return d > 0 ? `${game.home.tricode} +${d}` : `${game.away.tricode} +${-d}`;
+}
+
+export const record = (team) => `${team.wins}–${team.losses}`;
+
+// The home side's win probability as the leading side's: {tricode, p}.
+export function favourite(game, homeProb) {
+  return homeProb >= 0.5
+    ? { tricode: game.home.tricode, p: homeProb }
+    : { tricode: game.away.tricode, p: 1 - homeProb };
+}
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
+
+// Every <time data-local> on the page, rewritten in the viewer's zone.
+export function localiseTimes(root = document) {
+  for (const node of root.querySelectorAll("time[data-local]")) {
+    const iso = node.getAttribute("datetime");
+    node.textContent = node.dataset.local === "datetime" ? dateTimeShort(iso) : timeShort(iso);
+  }
+}

@@ -1,0 +1,171 @@
+// Entry point of one game's page: the full differential chart, the win-probability curve,
+// the forecast and its explanation, every closed minute and the score-change timeline,
+// kept current by subscribing to the game over ws/scores/.
+
+import { lastMinute, updateWinProbability, winProbabilityChart } from "./charts.js";
+import { ScoreSocket, connectionPill } from "./connection.js";
+import {
+  HALFTIME, PATTERN, clockLabel, dateTimeShort, el, interval, leadText, localiseTimes, num, percent, signed, timeShort, zoneName,
+} from "./format.js";
+import { Cards, winProbabilityText } from "./render.js";
+import * as store from "./store.js";
+
+const root = document.querySelector("[data-page]");
+const GAME = root.dataset.gameId;
+const data = (id) => JSON.parse(document.getElementById(id).textContent);
+const board = data("initial-board");
+const recovered = new Set(board.recovered || []);
+const cards = new Cards(document.getElementById("games"), {
+  gameUrl: (id) => root.dataset.gameUrl.replace("GAME_ID", encodeURIComponent(id)),
+  full: true,
+  minutesOf: store.sortedMinutes,
+  recoveredOf: () => [...recovered],
+});
+const wpCanvas = document.querySelector("#wp-curve canvas");
+const wpChart = wpCanvas ? winProbabilityChart(wpCanvas, { full: true }) : null;
+
+function source(m) {
+  if (recovered.has(m.minute)) return "recovered from play-by-play";
+  return m.imputed ? "imputed" : "";
+}
+
+function renderMinutes() {
+  const rows = store.sortedMinutes(GAME);
+  document.getElementById("minute-count").textContent = `(${rows.length} closed)`;
+  document.getElementById("minute-rows").replaceChildren(...rows.map((m) => el("tr",
+    { class: [m.minute === PATTERN || m.minute === HALFTIME ? "marked" : "", source(m) ? "sourced" : ""].join(" ").trim() || null },
+    el("td", { text: m.minute }), el("td", { text: m.away_score }), el("td", { text: m.home_score }),
+    el("td", { text: signed(m.differential) }), el("td", { class: "muted", text: source(m) }))));
+}
+
+function renderWinProbability(game) {
+  const series = game.win_probability || [];
+  const box = document.getElementById("wp-curve");
+  box.classList.toggle("empty-chart", series.length === 0);
+  document.getElementById("wp-now").textContent = series.length
+    ? `now ${winProbabilityText(game)} (minute ${series[series.length - 1].minute}; ${game.home.tricode} ${percent(series[series.length - 1].home_win_prob)})`
+    : "No per-minute win probability for this game yet.";
+  updateWinProbability(wpChart, series, { full: true });
+  if (wpChart) wpChart.options.scales.x.max = Math.max(lastMinute(store.sortedMinutes(GAME), series), wpChart.options.scales.x.max);
+}
+
+function renderPrediction(game) {
+  const detail = document.getElementById("prediction-detail");
+  const p = game.prediction;
+  if (!p) return;
+  const h = p.halftime;
+  const f = p.final;
+  const facts = [
+    ["model", `${p.model.name} ${p.model.version}`],
+    ["made at", dateTimeShort(p.created_at)],
+    ["latency", `${num(p.latency_ms)} ms`],
+    ["halftime point", signed(h.point, 2)],
+    ["halftime 90%", interval(h.interval90)],
+    ["halftime 95%", interval(h.interval95)],
+    ["actual halftime", h.actual === null ? "not yet" : `${signed(h.actual)} (error ${signed(h.actual - h.point, 2)})`],
+    ["final point", f.point === null ? "–" : signed(f.point, 2)],
+    ["final 90%", interval(f.interval90)],
+    ["actual final", f.actual === null ? "not yet" : `${signed(f.actual)}${f.point === null ? "" : ` (error ${signed(f.actual - f.point, 2)})`}`],
+    ["home win probability at minute 18", p.home_win_probability === null ? "–" : `${(100 * p.home_win_probability).toFixed(1)}%`],
+    ["input minutes 1–18", (p.input_pattern || []).map((v) => signed(v)).join(" ")],
+    ["imputed minutes", (p.imputed_minutes || []).length ? p.imputed_minutes.join(", ") : "none"],
+  ];
+  const components = Object.entries(p.components || {});
+  detail.replaceChildren(
+    el("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })])),
+    components.length
+      ? el("table", { class: "compact" }, el("caption", { text: "components" }),
+        el("tbody", {}, ...components.map(([k, v]) => el("tr", {}, el("td", { text: k }), el("td", { text: typeof v === "number" ? signed(v, 2) : JSON.stringify(v) })))))
+      : el("p", { class: "muted", text: "no component breakdown" }),
+  );
+}
+
+// The score-change timeline, newest first: when it was seen, the moment, the score.
+let lastTimelineKey = null;
+function timelineRow(s, fresh = false) {
+  const moment = clockLabel({ ...s, start_time: null });
+  return el("tr", { class: fresh ? "fresh" : null },
+    el("td", {}, el("time", { datetime: s.observed_at, text: timeShort(s.observed_at) })),
+    el("td", { text: moment }), el("td", { text: s.away.score }), el("td", { text: s.home.score }),
+    el("td", { text: leadText(s) }));
+}
+
+function renderTimeline(rows) {
+  const body = document.getElementById("snapshot-rows");
+  if (!rows.length) {
+    body.replaceChildren(el("tr", { class: "empty-row" }, el("td", { colspan: "5", class: "muted", text: "No state observed yet." })));
+    return;
+  }
+  body.replaceChildren(...rows.map((s) => timelineRow(s)));
+  const last = rows[0];
+  lastTimelineKey = [last.status_text, last.home.score, last.away.score, last.elapsed_seconds].join("|");
+}
+
+function appendTimeline(game, sentAt) {
+  const key = [game.status_text, game.home.score, game.away.score, game.elapsed_seconds].join("|");
+  if (key === lastTimelineKey) return;
+  lastTimelineKey = key;
+  const body = document.getElementById("snapshot-rows");
+  const empty = body.querySelector(".empty-row");
+  if (empty) empty.remove();
+  body.prepend(timelineRow({ ...game, observed_at: sentAt || new Date().toISOString() }, true));
+}
+
+function render() {
+  const game = store.games.get(GAME);
+  if (!game) return;
+  cards.render(game);
+  renderMinutes();
+  renderPrediction(game);
+  renderWinProbability(game);
+}
+
+const handlers = {
+  snapshot(message) {
+    const mine = message.games.find((g) => g.game_id === GAME);
+    if (mine) store.upsertGame(mine);
+    render();
+  },
+  subscribed(message) {
+    if (message.game_id !== GAME) return;
+    store.upsertGame(message.game);
+    store.mergeMinutes(GAME, message.minutes, true);
+    render();
+  },
+  game(message) {
+    if (message.game_id !== GAME) return;
+    store.upsertGame(message.game);
+    render();
+    appendTimeline(message.game, message.sent_at);
+  },
+  minutes(message) {
+    if (message.game_id !== GAME) return;
+    store.mergeMinutes(GAME, message.minutes, false);
+    render();
+  },
+  prediction(message) {
+    if (message.game_id !== GAME) return;
+    store.games.get(GAME).prediction = message.prediction;
+    render();
+  },
+  forecast(message) {
+    if (message.game_id !== GAME) return;
+    store.addForecastPoint(GAME, message.forecast);
+    render();
+  },
+};
+
+store.loadInitial(board);
+render();
+renderTimeline(data("timeline"));
+localiseTimes();
+const zone = document.getElementById("viewer-zone");
+if (zone) zone.textContent = zoneName();
+const socket = new ScoreSocket({
+  handlers,
+  onState: connectionPill(),
+  loginUrl: root.dataset.loginUrl,
+  subscriptions: () => [GAME],
+});
+socket.seed(board.games);
+socket.connect();

@@ -1,0 +1,154 @@
+// Game cards: score, moment, lead, records, forecast vs actual, win probability, charts.
+
+import { differentialChart, halftimeHit, updateDifferential, updateWinProbability, winProbabilityChart } from "./charts.js";
+import { clockLabel, el, favourite, interval, leadText, percent, record, signed, timeShort } from "./format.js";
+
+const NOT_PLAYED = new Set(["scheduled", "postponed", "cancelled"]);
+
+export const latestWinProbability = (game) => {
+  const series = game.win_probability || [];
+  return series.length ? series[series.length - 1] : null;
+};
+
+// "BOS 73 %" for the side the model favours, from the latest point (or the prediction's).
+export function winProbabilityText(game) {
+  const last = latestWinProbability(game);
+  const p = last ? last.home_win_prob : game.prediction ? game.prediction.home_win_probability : null;
+  if (p === null || p === undefined) return "";
+  const fav = favourite(game, p);
+  return `${fav.tricode} ${percent(fav.p)}`;
+}
+
+function forecastNodes(game) {
+  const p = game.prediction;
+  if (NOT_PLAYED.has(game.status) && !p) return [];
+  if (!p) {
+    const left = Math.max(0, game.pattern_length - game.pattern_progress);
+    const text = left > 0 ? `Forecast in ${left} minute${left === 1 ? "" : "s"} (at minute 18).` : "No forecast for this game.";
+    return [el("p", { class: "muted", text })];
+  }
+  const h = p.halftime;
+  const lines = [
+    el("div", { class: "fc-line", "data-field": "halftime-forecast" },
+      el("b", { text: `Halftime ${signed(h.point, 1)}` }),
+      ` 90% ${interval(h.interval90)}`, h.interval95 ? ` · 95% ${interval(h.interval95)}` : ""),
+  ];
+  const hit = halftimeHit(p);
+  if (hit !== null) {
+    lines.push(el("div", { class: `fc-line outcome ${hit ? "hit" : "miss"}`, "data-field": "halftime-outcome" },
+      el("span", { class: "icon", "aria-hidden": "true", text: hit ? "✓" : "✗" }),
+      ` ${hit ? "Hit" : "Miss"}: actual halftime ${signed(h.actual)} (error ${signed(h.actual - h.point, 1)}), `
+        + `${hit ? "inside" : "outside"} the 90% interval`));
+  }
+  if (p.final && p.final.point !== null) {
+    lines.push(el("div", { class: "fc-line final" },
+      el("b", { text: `Final margin ${signed(p.final.point, 1)}` }), ` 90% ${interval(p.final.interval90)}`,
+      p.final.actual !== null ? ` · actual ${signed(p.final.actual)}` : ""));
+  }
+  lines.push(el("div", { class: "fc-line muted", text: `${p.model.name} ${p.model.version}` }));
+  return lines;
+}
+
+function neighbourNodes(game, open) {
+  if (!game.prediction) return [];
+  const list = game.prediction.neighbours || [];
+  if (!list.length) return [el("p", { class: "muted", text: "This model does not name similar historical games." })];
+  const rows = list.map((n) => el("tr", {},
+    el("td", { text: n.date || "–" }), el("td", { text: `${n.away || "?"} @ ${n.home || "?"}` }),
+    el("td", { text: signed(n.minute18) }), el("td", { text: signed(n.halftime) }),
+    el("td", { text: typeof n.halftime === "number" && typeof n.minute18 === "number" ? signed(n.halftime - n.minute18) : "–" }),
+    el("td", { text: n.final !== undefined ? signed(n.final) : "–" })));
+  const details = el("details", {},
+    el("summary", { text: `${list.length} similar historical games` }),
+    el("table", { class: "compact" },
+      el("thead", {}, el("tr", {}, ...["date", "game", "min 18", "half", "18→24", "final"].map((t) => el("th", { scope: "col", text: t })))),
+      el("tbody", {}, ...rows)));
+  details.open = open;
+  return [details];
+}
+
+// A card grid: builds, updates and removes cards; every chart shares one y-range.
+export class Cards {
+  constructor(container, { gameUrl, full = false, minutesOf, recoveredOf = () => [] }) {
+    this.container = container;
+    this.gameUrl = gameUrl;
+    this.full = full;
+    this.minutesOf = minutesOf;
+    this.recoveredOf = recoveredOf;
+    this.cards = new Map(); // game_id -> {el, chart, wp}
+    this.range = null;
+  }
+
+  build(game) {
+    const id = game.game_id;
+    const field = (name, tag = "span", cls = "") => el(tag, { class: cls, "data-field": name });
+    const team = (side) => el("div", { class: "team" },
+      field(`${side}-name`, "span", "tri"), field(`${side}-score`, "span", "score"), field(`${side}-record`, "span", "record"));
+    const article = el("article", { class: "card", id: `game-${id}`, "data-game-id": id, "aria-label": `${game.away.tricode} at ${game.home.tricode}` },
+      el("div", { class: "card-head" },
+        el("a", { href: this.gameUrl(id), class: "matchup", "data-field": "matchup" }),
+        field("status", "span", "badge")),
+      el("div", { class: "scoreline" }, team("away"), el("div", { class: "at", text: "@" }), team("home")),
+      el("div", { class: "meta" }, field("clock"), field("differential", "span", "lead"), field("win-probability", "span", "wp-text")),
+      el("div", { class: "progress" },
+        el("div", { class: "bar" }, el("div", { class: "fill", "data-field": "progress-bar" })),
+        field("progress", "span", "progress-text")),
+      el("div", { class: "chart" }, el("canvas", { role: "img", "aria-label": "minute-by-minute differential, home minus away" })),
+      el("div", { class: "wp-chart" }, el("canvas", { role: "img", "aria-label": "home win probability by minute" })),
+      field("forecast", "div", "forecast"),
+      field("neighbours", "div", "neighbours"));
+    this.container.append(article);
+    const entry = {
+      el: article,
+      chart: differentialChart(article.querySelector(".chart canvas"), { full: this.full }),
+      wp: this.full ? null : winProbabilityChart(article.querySelector(".wp-chart canvas")),
+    };
+    this.cards.set(id, entry);
+    return entry;
+  }
+
+  render(game) {
+    const id = game.game_id;
+    const entry = this.cards.get(id) || this.build(game);
+    const card = entry.el;
+    const set = (name, text) => { card.querySelector(`[data-field="${name}"]`).textContent = text; };
+    const notPlayed = NOT_PLAYED.has(game.status);
+    const wpSeries = game.win_probability || [];
+    card.className = `card status-${game.status}${notPlayed ? " not-played" : ""}${wpSeries.length ? " has-wp" : ""}`;
+    set("matchup", `${game.away.city} ${game.away.name} @ ${game.home.city} ${game.home.name}`);
+    set("status", game.status);
+    set("away-name", game.away.tricode);
+    set("home-name", game.home.tricode);
+    set("away-score", notPlayed ? "" : game.away.score);
+    set("home-score", notPlayed ? "" : game.home.score);
+    set("away-record", record(game.away));
+    set("home-record", record(game.home));
+    set("clock", game.status === "scheduled" && game.start_time ? `Starts ${timeShort(game.start_time)}` : clockLabel(game));
+    set("differential", notPlayed ? "" : leadText(game));
+    const wp = notPlayed ? "" : winProbabilityText(game);
+    set("win-probability", wp ? `win prob. ${wp}` : "");
+    set("progress", notPlayed ? "" : `pattern ${game.pattern_progress}/${game.pattern_length}`);
+    card.querySelector('[data-field="progress-bar"]').style.width = `${(100 * game.pattern_progress) / game.pattern_length}%`;
+    card.querySelector('[data-field="forecast"]').replaceChildren(...forecastNodes(game));
+    const box = card.querySelector('[data-field="neighbours"]');
+    const opened = box.querySelector("details");
+    box.replaceChildren(...neighbourNodes(game, opened ? opened.open : this.full));
+    updateDifferential(entry.chart, game, this.minutesOf(id), {
+      full: this.full, range: this.full ? null : this.range, recovered: this.recoveredOf(id),
+    });
+    updateWinProbability(entry.wp, wpSeries);
+  }
+
+  remove(id) {
+    const entry = this.cards.get(id);
+    if (!entry) return;
+    if (entry.chart) entry.chart.destroy();
+    if (entry.wp) entry.wp.destroy();
+    entry.el.remove();
+    this.cards.delete(id);
+  }
+
+  ids() {
+    return [...this.cards.keys()];
+  }
+}

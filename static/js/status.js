@@ -1,0 +1,45 @@
+// The dashboard's system panel: polls, model, live accuracy (from /status.json).
+
+import { el, num, timeShort } from "./format.js";
+
+export function renderStatus(status) {
+  const facts = document.getElementById("system-facts");
+  if (!facts) return;
+  const polls = status.polls;
+  const last = polls.last;
+  const model = status.model;
+  const items = [
+    ["feed", `${status.feed} (every ${status.poll_interval_seconds} s)`],
+    ["last poll", last ? `${timeShort(last.started_at)} · ${last.outcome} · ${last.games} games · ${num(last.total_ms)} ms` : "none yet"],
+    ["last ok poll", timeShort(polls.last_ok)],
+    ["errors", `${polls.errors} of the last ${polls.runs} polls`],
+    ["model served", model.served_version || "no artifact: drift baseline"],
+    ["last forecast", model.last_forecast ? `${model.last_forecast.name} ${model.last_forecast.version} at ${timeShort(model.last_forecast.at)}` : "none yet"],
+  ];
+  facts.replaceChildren(...items.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { "data-fact": k, text: v })]));
+  document.querySelector('#poll-times [data-field="window"]').textContent = polls.runs;
+  document.querySelector("#poll-times tbody").replaceChildren(
+    ...[["fetch", polls.fetch_ms], ["processing", polls.processing_ms], ["total", polls.total_ms]].map(([k, s]) =>
+      el("tr", {}, el("th", { scope: "row", text: k }), el("td", { text: num(s.avg) }), el("td", { text: num(s.min) }), el("td", { text: num(s.max) }))));
+  document.getElementById("poll-errors").replaceChildren(...polls.recent_errors.map((e) =>
+    el("p", { class: "error", text: `${timeShort(e.started_at)} ${e.outcome}: ${e.error}` })));
+  const acc = status.accuracy;
+  const pct = (v) => (v === null ? "–" : `${v.toFixed(0)}%`);
+  const row = (a, cls) => el("tr", { class: cls }, el("td", { text: a.label }), el("td", { text: a.halftime_n }),
+    el("td", { text: num(a.halftime_mae, 2) }), el("td", { text: pct(a.coverage90) }), el("td", { text: pct(a.coverage95) }),
+    el("td", { text: a.final_n ? num(a.final_mae, 2) : "–" }));
+  const rows = acc.overall.halftime_n
+    ? [row(acc.overall, "total"), ...acc.by_date.map((a) => row(a, ""))]
+    : [el("tr", {}, el("td", { colspan: "6", class: "muted", text: `No forecast has a known halftime yet (${acc.pending} waiting).` }))];
+  document.getElementById("accuracy-rows").replaceChildren(...rows);
+}
+
+export async function refreshStatus(url) {
+  if (!url) return;
+  try {
+    const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (response.ok && !response.redirected) renderStatus(await response.json());
+  } catch (err) {
+    console.debug("status refresh failed", err);
+  }
+}
