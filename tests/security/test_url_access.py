@@ -24,6 +24,7 @@ OPEN = {
     "/accounts/logout/",  # ending one's own session needs none (POST only)
     "/admin/login/",  # the admin's login page (throttled like the other)
     "/admin/logout/",
+    "/favicon.ico",  # a redirect to the static icon, which is public like all static files
 }
 
 SAMPLES = {"int": "1", "str": "0042200163", "slug": "x", "uuid": "0" * 32, "path": "x/y"}
