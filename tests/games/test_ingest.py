@@ -112,7 +112,7 @@ def test_minute_18_claims_the_forecast_exactly_once_with_two_concurrent_polls(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     queued: list[str] = []
-    monkeypatch.setattr("games.services.queue_prediction", queued.append)
+    monkeypatch.setattr("predictions.receivers.queue_prediction", queued.append)
     ingest(board(at_minute(17.5, 30, 25)))
     barrier = threading.Barrier(2)
     results: list[list[str]] = []
@@ -141,7 +141,7 @@ def test_minute_18_first_seen_after_halftime_queues_no_forecast(
     django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     queued: list[str] = []
-    monkeypatch.setattr("games.services.queue_prediction", queued.append)
+    monkeypatch.setattr("predictions.receivers.queue_prediction", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         result = ingest(
             board(game_json(period=3, clock="PT10M00.00S", home=60, away=50, text="Q3"))
