@@ -59,8 +59,9 @@ def test_a_poll_costs_a_fixed_number_of_queries_whatever_the_slate(
 ) -> None:
     slate = [at_minute(5, 10, 8, game_id=f"00224000{i:02d}") for i in range(15)]
     ingest(board(*[at_minute(4, 8, 8, game_id=g["gameId"]) for g in slate]))
-    # SET LOCAL, lock, game upsert, snapshots, minutes (+ savepoint bookkeeping in tests)
-    with django_assert_max_num_queries(7):
+    # SET LOCAL, lock, game upsert, snapshots, minutes, the changed games' win-probability
+    # series (one query for the slate) (+ savepoint bookkeeping in tests)
+    with django_assert_max_num_queries(8):
         result = ingest(board(*slate))
     assert result.minutes == 15 and result.snapshots == 15
 
