@@ -9,6 +9,7 @@ the same forecast, finds the row there, and changes and sends nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Sequence
 
@@ -49,22 +50,29 @@ def season_start(day: dt.date) -> dt.date:
 
 def team_strengths(game: Game) -> tuple[TeamStrength, TeamStrength]:
     """Home and away records from the season's finished games before the game's date."""
-    teams = (game.home_team_id, game.away_team_id)
+    return _strengths(game.game_date, game.home_team_id, game.away_team_id)
+
+
+@functools.lru_cache(maxsize=512)
+def _strengths(day: dt.date, home: int, away: int) -> tuple[TeamStrength, TeamStrength]:
+    """Cached per process: games before ``day`` are over, so a game's pre-game strength
+    is read once, not after each of its 50-odd minutes."""
+    teams = (home, away)
     rows = Game.objects.filter(
         Q(home_team_id__in=teams) | Q(away_team_id__in=teams),
         status=GameStatus.FINAL,
-        game_date__gte=season_start(game.game_date),
-        game_date__lt=game.game_date,
+        game_date__gte=season_start(day),
+        game_date__lt=day,
     ).values_list("game_date", "home_team_id", "away_team_id", "home_score", "away_score")
     results: dict[int, list[tuple[dt.date, int]]] = {team: [] for team in teams}
-    for day, home, away, home_score, away_score in rows:
-        if home in results:
-            results[home].append((day, home_score - away_score))
-        if away in results:
-            results[away].append((day, away_score - home_score))
+    for played, home_id, away_id, home_score, away_score in rows:
+        if home_id in results:
+            results[home_id].append((played, home_score - away_score))
+        if away_id in results:
+            results[away_id].append((played, away_score - home_score))
     return (
-        team_strength_from_results(results[game.home_team_id], game.game_date),
-        team_strength_from_results(results[game.away_team_id], game.game_date),
+        team_strength_from_results(results[home], day),
+        team_strength_from_results(results[away], day),
     )
 
 
@@ -72,19 +80,18 @@ def forecast_minute(game_id: str, minute: int) -> MinuteForecast | None:
     """Store and push the forecast after ``minute``; None if it was already stored
     (or the game's minutes up to it are not all there)."""
     model = load_minute_model()
-    game = Game.objects.only("game_date", "home_team_id", "away_team_id").get(pk=game_id)
-    series = list(
+    rows = list(  # the minutes so far, each with the game's date and teams (one query)
         MinuteDifferential.objects.filter(game_id=game_id, minute__lte=minute)
         .order_by("minute")
-        .values_list("differential", flat=True)
+        .values_list("differential", "game__game_date", "game__home_team_id", "game__away_team_id")
     )
-    if len(series) != minute:
-        logger.warning(
-            "%s: minute %d forecast skipped, %d minutes stored", game_id, minute, len(series)
-        )
+    if len(rows) != minute:
+        logger.warning("%s: minute %d not forecast: %d minutes stored", game_id, minute, len(rows))
         return None
-    home, away = team_strengths(game)
-    forecast = model.forecast(MinuteState(minute, tuple(series), home, away))
+    _, day, home_id, away_id = rows[0]
+    home, away = _strengths(day, home_id, away_id)
+    series = tuple(differential for differential, *_ in rows)
+    forecast = model.forecast(MinuteState(minute, series, home, away))
     row = MinuteForecast(
         game_id=game_id,
         minute=minute,

@@ -13,6 +13,7 @@ from games import events
 from games.feed.parser import parse_scoreboard
 from games.models import Game, GameStatus
 from games.services import ingest_scoreboard
+from predictions import minute_forecasts
 from predictions.minute_forecasts import (
     forecast_minute,
     is_forecast_minute,
@@ -26,6 +27,11 @@ from tests.payloads import at_minute, board, game_json
 
 GAME = "0042200163"
 Sent = list[tuple[str, list[dict[str, Any]]]]
+
+
+@pytest.fixture(autouse=True)
+def no_cached_strengths() -> None:
+    minute_forecasts._strengths.cache_clear()  # each test builds its own season
 
 
 def poll(payload: dict[str, Any]) -> None:
@@ -124,11 +130,12 @@ def test_the_task_costs_a_fixed_number_of_queries_per_minute(
         for minute in range(30):
             poll(at_minute(minute + 0.5, 2 * minute, minute))
     load_minute_model()
-    # Per minute: the game, its minutes so far, the season's results of both teams; then
-    # the game row locked, its seq bumped, the row inserted (+ savepoint and release).
-    with django_assert_num_queries(8):
+    # Per minute: its minutes so far (with the game's date and teams), then the game's seq
+    # bumped (the row locked), the row inserted (+ savepoint and release in tests); the
+    # season's results of both teams once per game and process.
+    with django_assert_num_queries(1 + 1 + 2 + 2):
         assert forecast_closed({GAME: [28]}) == 1
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(2 * (1 + 2 + 2)):
         assert forecast_closed({GAME: [10, 29]}) == 2
 
 
