@@ -170,7 +170,14 @@ def bench_ingest_alternating(polls: int, rounds: int) -> dict[str, Any]:
                 _no_minute_queue()
             runs[variant].append(ingest_polls(polls, "redis", 100)["total_ms"])
     _wire_minute_queue(real)
+    closed = {f"00224{i:05d}": [20] for i in range(SLATE)}
+    queue_ms: list[float] = []  # what wiring adds to a poll: one broker message, after commit
+    for _ in range(polls):
+        start = time.perf_counter()
+        real(closed)
+        queue_ms.append((time.perf_counter() - start) * 1000)
     return {
+        "queue_one_poll_ms": summary(queue_ms),
         "polls_per_run": polls,
         "order": "without, wired, without, wired, ...",
         "runs": runs,
@@ -195,6 +202,7 @@ def main() -> None:
         f"{platform.python_version()}",
         "command": "python -m benchmarks.minute_forecast" + (" --quick" if args.quick else ""),
     }
+    queue = ingest["queue_one_poll_ms"]
     lines = [
         f"per-minute forecast, {SLATE} games x minutes 1-{LAST_MINUTE} x {forecasts['rounds']} "
         f"rounds, model {forecasts['model_version']} (DB reads + forecast + write):",
@@ -215,6 +223,8 @@ def main() -> None:
             f"  {variant:8s} p50 {ingest['p50_ms'][variant]}  p95 {ingest['p95_ms'][variant]} ms"
             for variant in ("without", "wired")
         ),
+        f"  queueing one poll's task (the receiver alone): p50 {queue['p50']:.3f} ms"
+        f"  p95 {queue['p95']:.3f} ms",
     ]
     print("\n".join(lines))
     if not args.no_write:
