@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from games import events
 from games.layer_watch import LayerWatch, watch_for
 from games.models import Game
-from games.payloads import game_payload, minute_payload
+from games.payloads import game_payload, game_payloads, minute_payload
 from games.services import current_games
 from games.socket_limits import SLOT_RENEW_SECONDS, TokenBucket, slots_for_loop
 from games.socket_sessions import session_user, user_group
@@ -38,7 +38,7 @@ CLOSE_TOO_MANY = 4429  # over the message rate, or too many open sockets for the
 
 @database_sync_to_async
 def build_snapshot(reason: str = "connect") -> dict[str, Any]:
-    games = [game_payload(game, with_prediction=True) for game in current_games()]
+    games = game_payloads(current_games(), with_prediction=True)
     return events.snapshot_message(games, reason=reason)
 
 

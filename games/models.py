@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Avg, Max, Min
 
 from games.feed.parser import GameState
@@ -60,6 +60,9 @@ STATE_FIELDS = [
     "seq",
     "updated_at",
 ]
+
+
+NEXT_SEQ_SQL = "UPDATE games_game SET seq = seq + 1 WHERE game_id = %s RETURNING seq"
 
 
 class Game(models.Model):
@@ -215,10 +218,12 @@ class Game(models.Model):
         Call inside the transaction that makes the change: the row stays locked until
         it commits, so versions are handed out in commit order.
         """
-        game = cls.objects.select_for_update().only("seq").get(pk=game_id)
-        game.seq += 1
-        game.save(update_fields=["seq"])
-        return game.seq
+        with connection.cursor() as cursor:  # one round trip: the UPDATE locks the row
+            cursor.execute(NEXT_SEQ_SQL, [game_id])
+            row = cursor.fetchone()
+        if row is None:
+            raise cls.DoesNotExist(f"no game {game_id}")
+        return int(row[0])
 
     def forecast_is_timely(self) -> bool:
         """A minute-18 forecast is only made while halftime is still ahead."""
