@@ -19,6 +19,7 @@ const markers = {
     ctx.save();
     ctx.font = "11px system-ui, sans-serif";
     ctx.textBaseline = "top";
+    let taken = -Infinity; // right edge of the last label drawn: a label never covers another
     for (const { x, label, align = "center" } of lines) {
       const px = scales.x.getPixelForValue(x);
       if (px < chartArea.left || px > chartArea.right) continue;
@@ -31,6 +32,8 @@ const markers = {
       ctx.setLineDash([]);
       const width = ctx.measureText(label).width + 6;
       const left = align === "right" ? px - width : align === "left" ? px : px - width / 2;
+      if (left < taken) continue;
+      taken = left + width + 2;
       ctx.fillStyle = "rgba(255,255,255,.9)";
       ctx.fillRect(left, chartArea.top, width, 13);
       ctx.fillStyle = "#3d444d";
@@ -124,7 +127,8 @@ function differentialData(game, rows, { full, recovered }) {
 
 const point = (label, color, style, radius = 6) => ({
   label, showLine: false, pointRadius: radius, pointStyle: style, backgroundColor: color,
-  borderColor: style === "crossRot" ? color : "#fff", borderWidth: style === "crossRot" ? 3 : 1, parsing: false, data: [],
+  borderColor: style === "rectRot" || style === "circle" ? "#fff" : color,
+  borderWidth: style === "crossRot" ? 3 : 1, parsing: false, data: [],
 });
 const bandStyle = (label, color) => ({
   label, borderColor: color, backgroundColor: color, borderWidth: 12, pointRadius: 0,

@@ -110,6 +110,15 @@ def chart_info(browser: Any, selector: str) -> dict[str, Any]:
     )
 
 
+def row_texts(browser: Any, selector: str) -> list[str]:
+    return list(
+        browser.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map((r) => r.textContent);",
+            selector,
+        )
+    )
+
+
 def no_sideways_scroll(browser: Any) -> bool:
     return bool(
         browser.execute_script(
@@ -162,7 +171,7 @@ def test_the_dashboard_names_the_night_the_moment_the_lead_and_start_times(
 
     browser.set_window_size(390, 900)
     try:
-        assert no_sideways_scroll(browser)
+        wait_for(browser, no_sideways_scroll, "the dashboard to fit 390 px")
         browser.save_screenshot(str(ARTIFACTS / "dashboard-390.png"))
     finally:
         browser.set_window_size(1440, 1000)
@@ -246,8 +255,16 @@ def test_a_past_night_shows_final_scores_charts_and_hits_apart_from_misses(
     full = chart_info(browser, f"#game-{miss.game_id} .chart canvas")
     assert full["markers"] == ["Q2", "forecast", "half", "Q4"]
     assert full["points"][7:10] == [0, 1, 1]  # no hit, the miss, minute 7 imputed
-    rows = browser.find_elements(By.CSS_SELECTOR, "#minute-rows tr")
-    assert len(rows) == 48 and "imputed" in rows[6].text
+    rows = row_texts(browser, "#minute-rows tr")  # in one go: the table is redrawn live
+    assert len(rows) == 48 and "imputed" in rows[6]
+    browser.set_window_size(1440, 1800)
+    browser.save_screenshot(str(ARTIFACTS / "game-past.png"))
+    browser.set_window_size(390, 900)
+    try:
+        wait_for(browser, no_sideways_scroll, "the game page to fit 390 px")
+        browser.save_screenshot(str(ARTIFACTS / "game-390.png"))
+    finally:
+        browser.set_window_size(1440, 1000)
     browser.find_element(By.CSS_SELECTOR, '[data-nav="night"]').click()
     wait_for(browser, lambda b: b.current_url.endswith(f"/nights/{PAST}/"), "back to the night")
     page_problems.assert_clean()
@@ -272,8 +289,8 @@ def test_the_game_page_follows_the_game_live_with_its_timeline_and_win_probabili
         lambda b: len(b.find_elements(By.CSS_SELECTOR, "#snapshot-rows tr")) > before,
         "a new score change in the timeline",
     )
-    newest = browser.find_element(By.CSS_SELECTOR, "#snapshot-rows tr").text
-    assert re.search(r"\d{1,2}:\d\d\s?[AP]M UTC Q1 \d{1,2}:\d\d", newest), newest
+    newest = browser.execute_script("return document.querySelector('#snapshot-rows tr').innerText;")
+    assert re.search(r"\d{1,2}:\d\d\s?[AP]M UTC\s+Q1 \d{1,2}:\d\d", newest), newest
 
     # A forecast.update as the WebSocket API documents it: the WP curve and the card's
     # "XXX 73 %" follow, through the same sequence checks as every game message.
