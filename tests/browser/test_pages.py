@@ -381,3 +381,17 @@ def test_a_socket_closed_for_want_of_a_session_sends_the_person_to_the_login(
         "the login page",
         timeout=30,
     )
+
+
+def test_a_socket_refused_for_want_of_staff_status_stops_and_says_so(
+    server: Daphne, browser: Any, feed: ReplayFeed
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    log_in(browser, server)
+    get_user_model().objects.filter(username="coach").update(is_staff=False)
+    server.stop()
+    connection_is(browser, "reconnecting")
+    server.start()  # signed in, no longer staff: 4403, and no retrying
+    connection_is(browser, "not allowed", timeout=30)
+    assert browser.current_url == f"{server.url}/"
