@@ -157,6 +157,6 @@ def timed_emit(sink: list[float]) -> Iterator[None]:
 
 
 def no_forecast_queue() -> None:
-    from games import services
+    from predictions import receivers
 
-    services.queue_prediction = lambda game_id: None  # measured in its own benchmark
+    receivers.queue_prediction = lambda game_id: None  # measured in its own benchmark

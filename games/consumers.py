@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from games import events
 from games.layer_watch import LayerWatch, watch_for
 from games.models import Game
-from games.payloads import game_payload, minute_payload
+from games.payloads import game_payload, game_payloads, minute_payload
 from games.services import current_games
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ CLOSE_LAYER_UNAVAILABLE = 4503  # Redis (the channel layer) is unavailable: reco
 
 @database_sync_to_async
 def build_snapshot(reason: str = "connect") -> dict[str, Any]:
-    games = [game_payload(game, with_prediction=True) for game in current_games()]
+    games = game_payloads(current_games(), with_prediction=True)
     return events.snapshot_message(games, reason=reason)
 
 

@@ -43,6 +43,20 @@ class TeamPayload(TypedDict):
     score: int
 
 
+class WinProbabilityPoint(TypedDict):
+    """The forecast made after one closed minute (``minute``: elapsed game minutes)."""
+
+    minute: int
+    home_win_prob: float
+    final_margin: float  # home minus away
+    interval90: list[float]  # [low, high] of the final margin
+    interval95: list[float]
+
+
+class MinuteForecastPayload(WinProbabilityPoint):
+    model_version: str
+
+
 class GamePayload(TypedDict):
     game_id: str
     date: str
@@ -59,6 +73,7 @@ class GamePayload(TypedDict):
     pattern_progress: int
     pattern_length: int
     seq: int
+    win_probability: list[WinProbabilityPoint]  # ordered by minute; [] before the first
     prediction: NotRequired[dict[str, Any] | None]
 
 
@@ -117,6 +132,13 @@ def pattern_progress_message(
 
 def prediction_message(game_id: str, seq: int, prediction: dict[str, Any]) -> dict[str, Any]:
     return _message("prediction", game_id=game_id, seq=seq, prediction=prediction)
+
+
+def forecast_update_message(
+    game_id: str, seq: int, forecast: MinuteForecastPayload
+) -> dict[str, Any]:
+    """The forecast of a minute that just closed (its own version of the game)."""
+    return _message("forecast.update", game_id=game_id, seq=seq, forecast=forecast)
 
 
 def error_message(code: str, detail: str) -> dict[str, Any]:

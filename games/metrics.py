@@ -5,8 +5,9 @@ so nothing a worker observes lives in a web process's memory:
 
 * poll latency and outcomes are counted by the worker in a Redis hash (one
   pipelined round trip per poll) and read back at scrape time;
-* games tracked, predictions made and the age of the last successful poll are
-  read from PostgreSQL at scrape time;
+* games tracked and the age of the last successful poll are read from PostgreSQL at
+  scrape time (``predictions`` registers its own collector on ``REGISTRY`` for the
+  forecasts made: this module never imports the apps above it);
 * open WebSocket connections are a per-process gauge: scrape every daphne process
   (not through the load balancer) and sum.
 
@@ -96,8 +97,7 @@ class LivescoresCollector(Collector):
 
     def _database_metrics(self) -> Iterator[Any]:
         from games.models import GameStatus, PollOutcome, PollRun
-        from games.services import current_games
-        from predictions.models import Prediction
+        from games.queries import current_games
 
         try:
             by_status = dict(
@@ -107,7 +107,6 @@ class LivescoresCollector(Collector):
                 .annotate(n=Count("pk"))
                 .values_list("status", "n")
             )
-            predictions = Prediction.objects.count()
             last_ok = (
                 PollRun.objects.filter(outcome=PollOutcome.OK)
                 .order_by("-started_at")
@@ -123,9 +122,6 @@ class LivescoresCollector(Collector):
         for status in GameStatus:
             games.add_metric([status.label], by_status.get(status.value, 0))
         yield games
-        yield CounterMetricFamily(
-            "livescores_predictions", "Minute-18 forecasts made.", value=predictions
-        )
         if last_ok is not None:
             yield GaugeMetricFamily(
                 "livescores_last_successful_poll_age_seconds",

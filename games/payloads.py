@@ -1,10 +1,32 @@
-"""Games and minutes as the JSON the WebSocket API and pages use."""
+"""Games and minutes as the JSON the WebSocket API and pages use.
+
+A game's ``win_probability`` series is made by an app above ``games``
+(``predictions``), which registers where to read it with ``provide_win_probability``
+in its ``AppConfig.ready``; without one every series is empty.
+"""
 
 from __future__ import annotations
 
-from games.events import GamePayload, MinutePayload, TeamPayload
+from collections.abc import Callable, Iterable, Sequence
+
+from games.events import GamePayload, MinutePayload, TeamPayload, WinProbabilityPoint
 from games.minutes import PREDICTION_MINUTE
 from games.models import Game, GameStatus, MinuteDifferential
+
+WinProbabilitySource = Callable[[Sequence[str]], dict[str, list[WinProbabilityPoint]]]
+_win_probability_source: WinProbabilitySource | None = None
+
+
+def provide_win_probability(source: WinProbabilitySource | None) -> None:
+    """Register the reader of games' win-probability series (one query for many games)."""
+    global _win_probability_source
+    _win_probability_source = source
+
+
+def win_probabilities(game_ids: Sequence[str]) -> dict[str, list[WinProbabilityPoint]]:
+    """Each game's series, ordered by minute (an empty list for a game without one)."""
+    found = _win_probability_source(game_ids) if _win_probability_source and game_ids else {}
+    return {game_id: found.get(game_id, []) for game_id in game_ids}
 
 
 def status_label(game: Game) -> str:
@@ -25,11 +47,20 @@ def clock_display(seconds: float | None) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
-def game_payload(game: Game, *, with_prediction: bool = False) -> GamePayload:
+def game_payload(
+    game: Game,
+    *,
+    with_prediction: bool = False,
+    win_probability: list[WinProbabilityPoint] | None = None,
+) -> GamePayload:
     """A game's state; its prediction is included (possibly null) only when asked for.
 
     Select the games with ``select_related("prediction")`` to read them in one query.
+    ``win_probability`` is read for this game alone unless given (``game_payloads``
+    reads many games' series in one query).
     """
+    if win_probability is None:
+        win_probability = win_probabilities([game.pk])[game.pk]
 
     def team(side: str) -> TeamPayload:
         return {
@@ -58,12 +89,23 @@ def game_payload(game: Game, *, with_prediction: bool = False) -> GamePayload:
         "pattern_progress": game.pattern_progress,
         "pattern_length": PREDICTION_MINUTE,
         "seq": game.seq,
+        "win_probability": win_probability,
     }
     if with_prediction:
         payload["prediction"] = (
             game.prediction.as_payload() if hasattr(game, "prediction") else None
         )
     return payload
+
+
+def game_payloads(games: Iterable[Game], *, with_prediction: bool = False) -> list[GamePayload]:
+    """Many games' payloads, their win-probability series read in one query."""
+    games = list(games)
+    series = win_probabilities([game.pk for game in games])
+    return [
+        game_payload(game, with_prediction=with_prediction, win_probability=series[game.pk])
+        for game in games
+    ]
 
 
 def minute_payload(row: MinuteDifferential) -> MinutePayload:

@@ -1,4 +1,4 @@
-"""Workflows of the live pipeline: poll the feed, persist a scoreboard, queue forecasts."""
+"""Workflows of the live pipeline: poll the feed, persist a scoreboard, announce what closed."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import LockError
 
-from games import events, metrics
+from games import events, metrics, signals
 from games.feed import Feed, FeedError, get_feed
 from games.feed.parser import GameState, PayloadError, Scoreboard, parse_scoreboard
 from games.models import (
@@ -29,9 +28,11 @@ from games.models import (
     PollRun,
     Snapshot,
 )
-from games.payloads import game_payload, minute_payload
+from games.payloads import game_payload, minute_payload, win_probabilities
+from games.queries import current_games
 from games.redis_client import get_redis
-from predictions.outcomes import record_outcomes
+
+__all__ = ["IngestResult", "current_games", "ingest_scoreboard", "poll_exclusively"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,12 +61,6 @@ def _lock_games(states: dict[str, GameState], board_date: dt.date) -> dict[str, 
         Game.objects.bulk_create(new, ignore_conflicts=True)
         games.update(locked([state.game_id for state in missing]))
     return games
-
-
-def queue_prediction(game_id: str) -> None:
-    from predictions.tasks import predict_game
-
-    predict_game.delay(game_id)
 
 
 def ingest_scoreboard(board: Scoreboard) -> IngestResult:
@@ -133,12 +128,22 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
         Snapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
         MinuteDifferential.objects.bulk_create(minutes, ignore_conflicts=True)
         result.snapshots, result.minutes = len(snapshots), len(minutes)
-        predictions = record_outcomes(outcomes) if outcomes else {}
+        predictions = signals.collect_outcome_payloads(outcomes) if outcomes else {}
         scoreboard_messages, detail = _messages(observed, minutes, predictions)
         events.send_on_commit([(events.SCOREBOARD_GROUP, scoreboard_messages), *detail])
-        for game_id in result.predictions_queued:
-            transaction.on_commit(lambda game_id=game_id: queue_prediction(game_id))  # type: ignore[misc]
+        _announce(minutes, result.predictions_queued)
     return result
+
+
+def _announce(minutes: list[MinuteDifferential], forecasts_due: list[str]) -> None:
+    """After commit (and after this poll's pushes): what closed, for the apps above."""
+    if minutes:
+        closed: dict[str, list[int]] = {}
+        for row in minutes:
+            closed.setdefault(row.game_id, []).append(row.minute)
+        signals.announce_on_commit(signals.minutes_closed, closed=closed)
+    for game_id in forecasts_due:
+        signals.announce_on_commit(signals.halftime_forecast_due, game_id=game_id)
 
 
 def _messages(
@@ -153,8 +158,9 @@ def _messages(
         closed.setdefault(row.game_id, []).append(row)
     scoreboard: list[dict[str, Any]] = []
     detail: list[tuple[str, list[dict[str, Any]]]] = []
+    series = win_probabilities([game.pk for game, _ in observed])
     for game, observation in observed:
-        payload = game_payload(game)
+        payload = game_payload(game, win_probability=series[game.pk])
         if game.pk in predictions:
             payload["prediction"] = predictions[game.pk]
         build = (
@@ -298,12 +304,3 @@ def poll_exclusively(feed: Feed | None = None) -> PollRun | None:
     finally:
         with contextlib.suppress(LockError, RedisConnectionError):
             lock.release()
-
-
-def current_games() -> QuerySet[Game]:
-    """Today's games: the latest polled scoreboard date, plus games still live from the
-    day before (a game live across the rollover; an older "live" one vanished unfinished)."""
-    last = PollRun.objects.filter(outcome=PollOutcome.OK, board_date__isnull=False).first()
-    day = last.board_date if last and last.board_date else timezone.localdate()
-    carried = Q(status=GameStatus.LIVE, game_date__gte=day - dt.timedelta(days=1))
-    return Game.objects.filter(Q(game_date=day) | carried).select_related("prediction")

@@ -7,7 +7,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from predictions.models import Prediction
+from games.admin import GameAdmin
+from games.models import Game
+from predictions.models import MinuteForecast, Prediction
 
 
 def _signed(value: float | None, digits: int = 1) -> str:
@@ -142,3 +144,39 @@ class PredictionAdmin(admin.ModelAdmin):
 
     def view_on_site(self, obj: Prediction) -> str:
         return reverse("game-detail", args=[obj.game_id])
+
+
+class MinuteForecastInline(admin.TabularInline):
+    """The forecast after every closed minute, on the game's page (read-only)."""
+
+    model = MinuteForecast
+    extra = 0
+    can_delete = False
+    fields = (
+        "minute",
+        "model_version",
+        "home_win_prob",
+        "final_margin",
+        "lo90",
+        "hi90",
+        "lo95",
+        "hi95",
+        "created_at",
+    )
+    readonly_fields = fields
+    ordering = ("minute", "model_version")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+# ``games`` cannot know about forecasts: its admin is extended here, one level up.
+admin.site.unregister(Game)
+
+
+@admin.register(Game)
+class GameWithForecastsAdmin(GameAdmin):
+    inlines = [*GameAdmin.inlines, MinuteForecastInline]

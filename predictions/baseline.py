@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from games.minutes import PREDICTION_MINUTE
-from predictions.forecasting import Forecast, GameContext
+from predictions.forecast_types import Forecast, GameContext
 from predictions.history_table import TRAIN_SEASONS, file_digest, read_history
 
 

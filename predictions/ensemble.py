@@ -28,7 +28,7 @@ from predictions.conformal import (
 )
 from predictions.dejavu import DejavuConfig, DejavuIndex
 from predictions.features import lead_bin, strength_difference
-from predictions.forecasting import Forecast, GameContext
+from predictions.forecast_types import Forecast, GameContext
 from predictions.lstm import NumpyLSTM
 from predictions.winprob import Logistic
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,16 @@ def _linear_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 def evaluate(forecaster: EnsembleForecaster, history: Path) -> dict[str, Any]:
     data = HistoryArrays.from_rows(read_history(history, TRAIN_SEASONS + TEST_SEASONS))
     train, test = data.select(TRAIN_SEASONS), data.select(TEST_SEASONS)
+    return evaluate_arrays(forecaster, train, test, TEST_SEASONS)
+
+
+def evaluate_arrays(
+    forecaster: EnsembleForecaster,
+    train: HistoryArrays,
+    test: HistoryArrays,
+    seasons: Sequence[int],
+) -> dict[str, Any]:
+    """Halftime, final and win-probability sections; baselines fitted on ``train``."""
     out = forecaster.predict_batch(test.patterns, test.strength)
     d18, bins = test.d18, out["bin"]
 
@@ -145,7 +156,7 @@ def evaluate(forecaster: EnsembleForecaster, history: Path) -> dict[str, Any]:
         "width95_below_gaussian": width95 < gaussian_width,
     }
     return {
-        "season": list(TEST_SEASONS),
+        "season": list(seasons),
         "games": len(test),
         "model_version": forecaster.version,
         "halftime": {

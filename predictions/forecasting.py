@@ -1,6 +1,7 @@
-"""What a forecaster takes and gives, and which one this process serves.
+"""Which forecaster this process serves (the types it takes and gives live in
+``predictions.forecast_types``, so the forecasters never import this module).
 
-The prediction service only talks to ``Forecaster``; the baseline below is the
+The prediction service only talks to ``Forecaster``; the drift baseline is the
 honest statistical model the pipeline ships with, fitted at load time on the
 historical minute table (training seasons only).
 """
@@ -9,48 +10,14 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 from django.conf import settings
 
+from predictions.forecast_types import Forecast, Forecaster, GameContext
+
+__all__ = ["Forecast", "Forecaster", "GameContext", "load_forecaster"]
+
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class GameContext:
-    home_wins: int = 0
-    home_losses: int = 0
-    away_wins: int = 0
-    away_losses: int = 0
-
-
-@dataclass(frozen=True)
-class Forecast:
-    model_name: str
-    model_version: str
-    halftime_point: float
-    halftime_lo90: int
-    halftime_hi90: int
-    halftime_lo95: int | None = None
-    halftime_hi95: int | None = None
-    components: dict[str, float] = field(default_factory=dict)
-    neighbours: list[dict[str, Any]] = field(default_factory=list)
-    final_point: float | None = None
-    final_lo90: int | None = None
-    final_hi90: int | None = None
-    home_win_probability: float | None = None
-
-
-class Forecaster(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def version(self) -> str: ...
-
-    def forecast(self, pattern: Sequence[int], context: GameContext) -> Forecast: ...
 
 
 @functools.cache

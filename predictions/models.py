@@ -1,8 +1,10 @@
-"""Predictions made at minute 18, one per game."""
+"""Predictions made at minute 18 (one per game) and after every closed minute."""
 
 from __future__ import annotations
 
 from django.db import models
+
+from games.events import MinuteForecastPayload, WinProbabilityPoint
 
 
 class Prediction(models.Model):
@@ -90,3 +92,56 @@ class Prediction(models.Model):
             "neighbours": self.neighbours,
             "latency_ms": self.latency_ms,
         }
+
+
+class MinuteForecast(models.Model):
+    """The forecast after one closed minute: one row per (game, minute, model version).
+
+    ``minute`` counts elapsed game minutes (1..47 in regulation, 49..52 in the first
+    overtime, 54..57 in the second, ...); the interval bounds are final margins.
+    """
+
+    game = models.ForeignKey(
+        "games.Game", on_delete=models.CASCADE, related_name="minute_forecasts"
+    )
+    minute = models.PositiveSmallIntegerField()
+    model_version = models.CharField(max_length=40)
+    home_win_prob = models.FloatField()
+    final_margin = models.FloatField(help_text="Expected final margin, home minus away.")
+    lo90 = models.FloatField()
+    hi90 = models.FloatField()
+    lo95 = models.FloatField()
+    hi95 = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["game", "minute", "model_version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["game", "minute", "model_version"], name="minute_forecast_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(minute__gte=1), name="minute_forecast_minute_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(home_win_prob__gte=0, home_win_prob__lte=1),
+                name="minute_forecast_probability",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.game_id} m{self.minute} {self.home_win_prob:.0%} {self.final_margin:+.1f}"
+
+    def as_point(self) -> WinProbabilityPoint:
+        """The point of the game's ``win_probability`` series (the WebSocket contract)."""
+        return {
+            "minute": self.minute,
+            "home_win_prob": self.home_win_prob,
+            "final_margin": self.final_margin,
+            "interval90": [self.lo90, self.hi90],
+            "interval95": [self.lo95, self.hi95],
+        }
+
+    def as_payload(self) -> MinuteForecastPayload:
+        """The ``forecast`` of a ``forecast.update`` message: the point and its model."""
+        return {**self.as_point(), "model_version": self.model_version}

@@ -3,6 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
+from predictions.minute_forecasts import forecast_closed_minutes
 from predictions.services import PatternIncomplete, make_prediction
 
 
@@ -16,3 +17,16 @@ from predictions.services import PatternIncomplete, make_prediction
 )
 def predict_game(game_id: str) -> int:
     return make_prediction(game_id).pk
+
+
+@shared_task(
+    autoretry_for=(OperationalError,),
+    retry_backoff=1,
+    retry_backoff_max=16,
+    retry_jitter=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def forecast_minutes(closed: dict[str, list[int]]) -> int:
+    """The forecasts of the minutes one poll closed ({game_id: [minute, ...]})."""
+    return forecast_closed_minutes(closed)

@@ -20,6 +20,7 @@ MESSAGE_TYPES = (
     "error",
     "subscribed",
     "unsubscribed",
+    "forecast.update",
 )
 
 

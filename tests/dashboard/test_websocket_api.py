@@ -118,11 +118,22 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
     assert outcomes and outcomes[-1]["halftime"]["actual"] is not None
     assert outcomes[-1]["final"]["actual"] == subscribed["game"]["differential"]
     # One scoreboard message per version of the game: its seq climbs 1, 2, 3, ...
-    scoreboard = [
+    # (a subscriber gets each forecast.update twice, from both groups: drop repeats by seq)
+    scoreboard = sorted(
+        {
+            m["seq"]
+            for m in seen[1:]
+            if m["type"] in ("score_update", "game_final", "prediction", "forecast.update")
+            and m["game_id"] == game_id
+        }
+    )
+    in_order = [
         m["seq"]
         for m in seen[1:]
-        if m["type"] in ("score_update", "game_final", "prediction") and m["game_id"] == game_id
+        if m["type"] in ("score_update", "game_final", "prediction", "forecast.update")
+        and m["game_id"] == game_id
     ]
+    assert in_order == sorted(in_order)
     first = seen[0]["games"]
     start = next((g["seq"] for g in first if g["game_id"] == game_id), 0)
     assert scoreboard == list(range(start + 1, start + 1 + len(scoreboard)))
@@ -132,6 +143,15 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
         range(1, len(subscribed["minutes"]) + 1)
     )
     assert len(subscribed["minutes"]) >= 48
+    # The win-probability curve: one forecast.update per forecast minute, and a client
+    # joining now gets the whole series, in minute order, in its snapshot and subscribed.
+    updates = {m["forecast"]["minute"] for m in seen if m["type"] == "forecast.update"}
+    closed = [m["minute"] for m in subscribed["minutes"]]
+    expected = [m for m in closed if m < 48 or (m > 48 and (m - 48) % 5)]
+    assert sorted(updates) == expected
+    late_game = next(g for g in seen[-2]["games"] if g["game_id"] == game_id)
+    for series in (late_game["win_probability"], subscribed["game"]["win_probability"]):
+        assert [point["minute"] for point in series] == expected
 
 
 async def test_a_schema_rejects_a_message_that_breaks_the_contract() -> None:

@@ -71,7 +71,7 @@ def test_an_overlapping_poll_is_skipped_and_a_duplicated_beat_adds_nothing(
 def test_two_workers_predicting_the_same_game_make_exactly_one_prediction(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr("games.services.queue_prediction", lambda game_id: None)
+    monkeypatch.setattr("predictions.receivers.queue_prediction", lambda game_id: None)
     ingest_scoreboard(parse_scoreboard(board(at_minute(17.5, 30, 25))))
     ingest_scoreboard(parse_scoreboard(board(at_minute(18.2, 32, 25))))
     real = prediction_services.load_forecaster()

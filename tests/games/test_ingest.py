@@ -59,8 +59,9 @@ def test_a_poll_costs_a_fixed_number_of_queries_whatever_the_slate(
 ) -> None:
     slate = [at_minute(5, 10, 8, game_id=f"00224000{i:02d}") for i in range(15)]
     ingest(board(*[at_minute(4, 8, 8, game_id=g["gameId"]) for g in slate]))
-    # SET LOCAL, lock, game upsert, snapshots, minutes (+ savepoint bookkeeping in tests)
-    with django_assert_max_num_queries(7):
+    # SET LOCAL, lock, game upsert, snapshots, minutes, the changed games' win-probability
+    # series (one query for the slate) (+ savepoint bookkeeping in tests)
+    with django_assert_max_num_queries(8):
         result = ingest(board(*slate))
     assert result.minutes == 15 and result.snapshots == 15
 
@@ -112,7 +113,7 @@ def test_minute_18_claims_the_forecast_exactly_once_with_two_concurrent_polls(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     queued: list[str] = []
-    monkeypatch.setattr("games.services.queue_prediction", queued.append)
+    monkeypatch.setattr("predictions.receivers.queue_prediction", queued.append)
     ingest(board(at_minute(17.5, 30, 25)))
     barrier = threading.Barrier(2)
     results: list[list[str]] = []
@@ -141,7 +142,7 @@ def test_minute_18_first_seen_after_halftime_queues_no_forecast(
     django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     queued: list[str] = []
-    monkeypatch.setattr("games.services.queue_prediction", queued.append)
+    monkeypatch.setattr("predictions.receivers.queue_prediction", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         result = ingest(
             board(game_json(period=3, clock="PT10M00.00S", home=60, away=50, text="Q3"))

@@ -1,0 +1,42 @@
+"""What a forecaster takes (the pattern and a ``GameContext``) and gives (a ``Forecast``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class GameContext:
+    home_wins: int = 0
+    home_losses: int = 0
+    away_wins: int = 0
+    away_losses: int = 0
+
+
+@dataclass(frozen=True)
+class Forecast:
+    model_name: str
+    model_version: str
+    halftime_point: float
+    halftime_lo90: int
+    halftime_hi90: int
+    halftime_lo95: int | None = None
+    halftime_hi95: int | None = None
+    components: dict[str, float] = field(default_factory=dict)
+    neighbours: list[dict[str, Any]] = field(default_factory=list)
+    final_point: float | None = None
+    final_lo90: int | None = None
+    final_hi90: int | None = None
+    home_win_probability: float | None = None
+
+
+class Forecaster(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    def forecast(self, pattern: Sequence[int], context: GameContext) -> Forecast: ...
