@@ -16,7 +16,13 @@ from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from games.models import Game, MinuteDifferential, PollOutcome, PollRun, Snapshot
-from games.payloads import clock_display, game_payload, minute_payload, status_label
+from games.payloads import (
+    clock_display,
+    game_payload,
+    game_payloads,
+    minute_payload,
+    status_label,
+)
 from games.services import current_games
 from predictions.models import Prediction
 from predictions.registry import ARTIFACTS_DIR, latest_version
@@ -33,7 +39,7 @@ def _board(games: list[Game]) -> dict[str, Any]:
     for row in rows:
         minutes[row.game_id].append(dict(minute_payload(row)))
     return {
-        "games": [game_payload(game, with_prediction=True) for game in games],
+        "games": game_payloads(games, with_prediction=True),
         "minutes": minutes,
     }
 

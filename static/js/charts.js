@@ -19,6 +19,7 @@ const markers = {
     ctx.save();
     ctx.font = "11px system-ui, sans-serif";
     ctx.textBaseline = "top";
+    let taken = -Infinity; // right edge of the last label drawn: a label never covers another
     for (const { x, label, align = "center" } of lines) {
       const px = scales.x.getPixelForValue(x);
       if (px < chartArea.left || px > chartArea.right) continue;
@@ -31,6 +32,8 @@ const markers = {
       ctx.setLineDash([]);
       const width = ctx.measureText(label).width + 6;
       const left = align === "right" ? px - width : align === "left" ? px : px - width / 2;
+      if (left < taken) continue;
+      taken = left + width + 2;
       ctx.fillStyle = "rgba(255,255,255,.9)";
       ctx.fillRect(left, chartArea.top, width, 13);
       ctx.fillStyle = "#3d444d";
@@ -114,8 +117,8 @@ function differentialData(game, rows, { full, recovered }) {
     line: [{ x: 0, y: 0 }, ...rows.map((m) => ({ x: m.minute, y: m.differential }))],
     htPoint: h ? [{ x: HALFTIME, y: h.point }] : [],
     finalPoint: f && f.point !== null ? [{ x: REGULATION, y: f.point }] : [],
-    actual: hit === null ? [] : [{ x: HALFTIME, y: h.actual }],
-    actualColor: hit ? HIT : MISS,
+    hit: hit === true ? [{ x: HALFTIME, y: h.actual }] : [],
+    miss: hit === false ? [{ x: HALFTIME, y: h.actual }] : [],
     imputed: rows.filter((m) => m.imputed).map((m) => ({ x: m.minute, y: m.differential })),
     recovered: rows.filter((m) => recoveredSet.has(m.minute)).map((m) => ({ x: m.minute, y: m.differential })),
     end: lastMinute(rows),
@@ -124,7 +127,8 @@ function differentialData(game, rows, { full, recovered }) {
 
 const point = (label, color, style, radius = 6) => ({
   label, showLine: false, pointRadius: radius, pointStyle: style, backgroundColor: color,
-  borderColor: "#fff", parsing: false, data: [],
+  borderColor: style === "rectRot" || style === "circle" ? "#fff" : color,
+  borderWidth: style === "crossRot" ? 3 : 1, parsing: false, data: [],
 });
 const bandStyle = (label, color) => ({
   label, borderColor: color, backgroundColor: color, borderWidth: 12, pointRadius: 0,
@@ -148,7 +152,8 @@ export function differentialChart(canvas, { full = false } = {}) {
           pointRadius: full ? 2 : 1.2, tension: 0, parsing: false, data: [] },
         point("halftime forecast", "#0b5cad", "rectRot"),
         point("final forecast", "#8250df", "rectRot"),
-        point("actual halftime", HIT, "circle", 5),
+        point("actual halftime ✓ inside 90 %", HIT, "circle", 5),
+        point("actual halftime ✗ outside 90 %", MISS, "crossRot", 7),
         point("imputed minute", IMPUTED, "triangle", full ? 6 : 4),
         point("recovered from play-by-play", RECOVERED, "rect", 5),
       ],
@@ -180,10 +185,8 @@ export function updateDifferential(chart, game, rows, { full = false, range = nu
   if (!chart) return;
   const d = differentialData(game, rows, { full, recovered });
   const sets = chart.data.datasets;
-  const order = [d.neighbours, d.ht95, d.ht90, d.final90, d.line, d.htPoint, d.finalPoint, d.actual, d.imputed, d.recovered];
+  const order = [d.neighbours, d.ht95, d.ht90, d.final90, d.line, d.htPoint, d.finalPoint, d.hit, d.miss, d.imputed, d.recovered];
   order.forEach((data, i) => { sets[i].data = data; });
-  sets[7].backgroundColor = d.actualColor;
-  sets[7].label = d.actual.length ? (d.actualColor === HIT ? "actual halftime ✓ inside 90 %" : "actual halftime ✗ outside 90 %") : "actual halftime";
   // One minute of room past the end, so the band drawn at minute 48 is not cut in half.
   chart.options.scales.x.max = d.end + 1;
   if (full) chart.options.plugins.markers.lines = periodMarkers(d.end);

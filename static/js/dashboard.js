@@ -93,4 +93,6 @@ if (live) {
   });
   socket.seed(board.games);
   socket.connect();
+  // A handle for debugging in the console (and the browser tests): the page's state and socket.
+  window.livescores = { socket, store, cards };
 }

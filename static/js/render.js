@@ -94,7 +94,8 @@ export class Cards {
         el("div", { class: "bar" }, el("div", { class: "fill", "data-field": "progress-bar" })),
         field("progress", "span", "progress-text")),
       el("div", { class: "chart" }, el("canvas", { role: "img", "aria-label": "minute-by-minute differential, home minus away" })),
-      el("div", { class: "wp-chart" }, el("canvas", { role: "img", "aria-label": "home win probability by minute" })),
+      el("div", { class: "wp-chart" }, el("span", { class: "wp-label", text: `${game.home.tricode} win %` }),
+        el("canvas", { role: "img", "aria-label": "home win probability by minute" })),
       field("forecast", "div", "forecast"),
       field("neighbours", "div", "neighbours"));
     this.container.append(article);

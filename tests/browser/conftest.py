@@ -124,6 +124,7 @@ class PageProblems:
 @pytest.fixture
 def page_problems(browser: Any) -> PageProblems:
     """Console errors and 4xx/5xx responses seen from now on; call .assert_clean()."""
+    browser.get("about:blank")  # an earlier test's page (and its socket) is gone
     browser.get_log("browser")  # drop what earlier tests left
     browser.get_log("performance")
     return PageProblems(browser)

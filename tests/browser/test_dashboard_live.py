@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -77,6 +78,17 @@ def band_points(browser: Any, game_id: str) -> int:
     )
 
 
+def wp_points(browser: Any, selector: str) -> int:
+    """Points of the win-probability line in the chart drawn on ``selector``."""
+    return int(
+        browser.execute_script(
+            "const chart = window.Chart && Chart.getChart(document.querySelector(arguments[0]));"
+            "return chart ? chart.data.datasets[0].data.length : -1;",
+            selector,
+        )
+    )
+
+
 def test_staff_watch_a_replayed_game_score_and_forecast_band_arrive_without_reload(
     server: Daphne, browser: Any, feed: ReplayFeed, eager_celery: None
 ) -> None:
@@ -100,6 +112,12 @@ def test_staff_watch_a_replayed_game_score_and_forecast_band_arrive_without_relo
     assert "Halftime" in forecast and "90%" in forecast and "95%" in forecast
     assert browser.execute_script("return window.__sameDocument === true;")  # never reloaded
     assert "pattern 18/18" in card.text
+    # The per-minute win probability (forecast.update): a small line and "XXX 73 %".
+    wait_for(browser, lambda b: wp_points(b, f"#game-{game_id} .wp-chart canvas") >= 18, "WP")
+    assert re.fullmatch(
+        r"win prob\. [A-Z]{3} \d{1,3} %",
+        card.find_element(By.CSS_SELECTOR, '[data-field="win-probability"]').text,
+    )
     browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))
 
     browser.get(f"{server.url}/games/{game_id}/")
@@ -109,6 +127,7 @@ def test_staff_watch_a_replayed_game_score_and_forecast_band_arrive_without_relo
     assert "halftime 90%" in detail and "model" in detail
     rows = browser.find_elements(By.CSS_SELECTOR, "#minute-rows tr")
     assert len(rows) >= 18
+    assert wp_points(browser, "#wp-curve canvas") >= 18  # the curve over the whole game
     browser.set_window_size(1440, 1800)  # the whole page: chart, prediction, minutes
     browser.save_screenshot(str(ARTIFACTS / "game.png"))
     browser.set_window_size(1440, 1000)

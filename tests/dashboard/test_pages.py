@@ -224,3 +224,109 @@ def test_the_game_admin_filters_by_date_and_status_and_searches_teams(
     assert game.game_id in response.content.decode()
     change = admin_client.get(f"/admin/games/game/{game.game_id}/change/").content.decode()
     assert "Minute differentials" in change
+
+
+# --- Nights, favicon, postponed games ------------------------------------------------
+
+
+def _game(game_id: str, day: dt.date, **fields: Any) -> Game:
+    return Game.objects.create(
+        game_id=game_id,
+        game_date=day,
+        home_team_id=1,
+        away_team_id=2,
+        home_tricode="AAA",
+        away_tricode="BBB",
+        **fields,
+    )
+
+
+def test_the_dashboard_names_the_replayed_night_from_the_polled_scoreboard(
+    staff: Client, replayed: list[Game]
+) -> None:
+    html = staff.get("/").content.decode()
+    night = replayed[0].game_date
+    assert f"replay of {night.isoformat()}" in html
+    assert night.strftime("%A") in html  # the night's weekday, in the title
+
+
+def test_a_night_page_shows_that_nights_games_with_links_to_the_nearest_nights(
+    staff: Client,
+) -> None:
+    days = [dt.date(2025, 1, 2), dt.date(2025, 1, 5), dt.date(2025, 1, 9)]
+    for i, day in enumerate(days):
+        _game(f"00224001{i:02d}", day)
+    PollRun.objects.create(
+        started_at=timezone.now(), feed="replay", board_date=days[2], outcome=PollOutcome.OK
+    )
+    response = staff.get("/nights/2025-01-05/")
+    assert response.status_code == 200
+    assert [g["game_id"] for g in response.context["board"]["games"]] == ["0022400101"]
+    html = response.content.decode()
+    assert 'href="/nights/2025-01-02/"' in html  # the nearest earlier night with games
+    assert 'href="/nights/2025-01-09/"' in html  # the nearest later one, skipping empty days
+    assert 'type="date"' in html and 'action="/nights/"' in html
+    assert response.context["live"] is False and 'id="connection"' not in html
+    # The first night has no earlier one; a night without games is shown empty.
+    first = staff.get("/nights/2025-01-02/").content.decode()
+    assert "no earlier night" in first
+    assert staff.get("/nights/2025-01-03/").context["board"]["games"] == []
+    # The date picker's GET, the current night, and a bad date.
+    picked = staff.get("/nights/", {"date": "2025-01-05"})
+    assert picked.status_code == 302 and picked["Location"] == "/nights/2025-01-05/"
+    assert staff.get("/nights/", {"date": "soon"})["Location"] == "/"
+    assert staff.get("/nights/2025-01-09/")["Location"] == "/"  # the current night is live
+    assert staff.get("/nights/2025-13-40/").status_code == 404
+
+
+def test_nights_need_a_staff_session(client: Client) -> None:
+    response = client.get("/nights/2025-01-05/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_favicon_is_linked_and_favicon_ico_does_not_404(staff: Client) -> None:
+    html = staff.get("/models/").content.decode()
+    assert '<link rel="icon" href="/static/img/favicon.svg"' in html
+    assert finders.find("img/favicon.svg")
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/img/favicon.svg"
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("PPD", "postponed"),
+        ("Postponed", "postponed"),
+        ("Cancelled", "cancelled"),
+        ("7:30 pm ET", "scheduled"),
+    ],
+)
+def test_a_postponed_or_cancelled_game_says_so_and_is_never_scheduled_or_live(
+    text: str, label: str
+) -> None:
+    from games.feed.parser import parse_game
+    from games.payloads import game_payload
+
+    def team(tricode: str, team_id: int) -> dict[str, Any]:
+        return {"teamId": team_id, "teamTricode": tricode, "wins": 3, "losses": 2, "score": 0}
+
+    state = parse_game(
+        {
+            "gameId": "0022400900",
+            "gameStatus": 1,  # nba_api leaves a postponed game "scheduled"
+            "gameStatusText": text,
+            "period": 0,
+            "gameClock": "",
+            "gameTimeUTC": "2025-02-11T00:30:00Z",
+            "homeTeam": team("BOS", 1),
+            "awayTeam": team("NYK", 2),
+        }
+    )
+    game = Game.from_state(state, dt.date(2025, 2, 10))
+    game.observe(state)
+    game.save()
+    game.refresh_from_db()
+    assert game_payload(game)["status"] == label
+    assert game.called_off == ("" if label == "scheduled" else label)
+    assert not game.observed and game.last_closed_minute == 0  # never live
