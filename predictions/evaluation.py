@@ -50,13 +50,21 @@ def paired_bootstrap_mae_difference(
 ) -> dict[str, float]:
     """95% percentile CI of MAE(a) - MAE(b), resampling games jointly."""
     diff = np.abs(pred_a - actual) - np.abs(pred_b - actual)
+    return bootstrap_mean_ci(diff, samples=samples, seed=seed)
+
+
+def bootstrap_mean_ci(
+    values: np.ndarray, samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED
+) -> dict[str, float]:
+    """Mean and 95 % percentile interval of the mean of per-game ``values`` (games resampled
+    with replacement; a paired comparison passes per-game differences)."""
     rng = np.random.default_rng(seed)
     stats = np.empty(samples)
     for start in range(0, samples, 1000):
-        idx = rng.integers(0, len(diff), size=(min(1000, samples - start), len(diff)))
-        stats[start : start + len(idx)] = diff[idx].mean(axis=1)
+        idx = rng.integers(0, len(values), size=(min(1000, samples - start), len(values)))
+        stats[start : start + len(idx)] = values[idx].mean(axis=1)
     lo, hi = np.quantile(stats, [0.025, 0.975])
-    return {"estimate": float(diff.mean()), "ci95_low": float(lo), "ci95_high": float(hi)}
+    return {"estimate": float(values.mean()), "ci95_low": float(lo), "ci95_high": float(hi)}
 
 
 def interval_stats(

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from predictions.evaluation import bootstrap_mean_ci
 from predictions.minute_data import MinuteRows
 from predictions.minute_model import QUARTERS, REGULATION_MINUTES, MinuteModel, quarter_index
 from predictions.minute_training import Baselines, dejavu_column, row_columns
@@ -36,19 +37,6 @@ def brier_each(prob: np.ndarray, y: np.ndarray) -> np.ndarray:
 def log_loss_each(prob: np.ndarray, y: np.ndarray) -> np.ndarray:
     p = np.clip(prob, 1e-12, 1 - 1e-12)
     return -(y * np.log(p) + (1 - y) * np.log(1 - p))
-
-
-def bootstrap_mean_ci(
-    values: np.ndarray, samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED
-) -> dict[str, float]:
-    """Mean and 95 % percentile interval of the mean of per-game ``values``."""
-    rng = np.random.default_rng(seed)
-    stats = np.empty(samples)
-    for start in range(0, samples, 1000):
-        idx = rng.integers(0, len(values), size=(min(1000, samples - start), len(values)))
-        stats[start : start + len(idx)] = values[idx].mean(axis=1)
-    lo, hi = np.quantile(stats, [0.025, 0.975])
-    return {"estimate": float(values.mean()), "ci95_low": float(lo), "ci95_high": float(hi)}
 
 
 def reliability_table(
@@ -125,7 +113,9 @@ def per_minute_report(out: dict[str, np.ndarray], rows: MinuteRows) -> dict[str,
     versus = {}
     for name in MODELS[1:]:
         diff = model_brier - brier_each(probs[name][reg], y[reg])
-        versus[f"brier_vs_{name}"] = bootstrap_mean_ci(per_game(diff))
+        versus[f"brier_vs_{name}"] = bootstrap_mean_ci(
+            per_game(diff), BOOTSTRAP_SAMPLES, BOOTSTRAP_SEED
+        )
 
     ot = ~reg
     overtime: dict[str, Any] = {"rows": int(ot.sum()), "games": len(np.unique(rows.game[ot]))}
