@@ -108,9 +108,8 @@ def forecast_minute(game_id: str, minute: int) -> MinuteForecast | None:
             seq = Game.next_seq(game_id)  # the game row first, as polls lock it: no deadlock
             row.save(force_insert=True)
             message = events.forecast_update_message(game_id, seq, row.as_payload())
-            events.send_on_commit(
-                [(events.SCOREBOARD_GROUP, [message]), (events.game_group(game_id), [message])]
-            )
+            # Every socket is in the scoreboard group (subscribers too): once reaches all.
+            events.send_on_commit([(events.SCOREBOARD_GROUP, [message])])
     except IntegrityError:  # stored before (a repeat): the seq bump is rolled back with it
         return None
     return row
