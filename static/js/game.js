@@ -42,8 +42,10 @@ function renderWinProbability(game) {
   const series = game.win_probability || [];
   const box = document.getElementById("wp-curve");
   box.classList.toggle("empty-chart", series.length === 0);
-  document.getElementById("wp-now").textContent = series.length
-    ? `now ${winProbabilityText(game)} (minute ${series[series.length - 1].minute}; ${game.home.tricode} ${percent(series[series.length - 1].home_win_prob)})`
+  const last = series[series.length - 1];
+  const when = game.status === "final" ? "last forecast" : "now";
+  document.getElementById("wp-now").textContent = last
+    ? `${when} ${winProbabilityText(game)} (minute ${last.minute}; ${game.home.tricode} ${percent(last.home_win_prob)})`
     : "No per-minute win probability for this game yet.";
   updateWinProbability(wpChart, series, { full: true });
   if (wpChart) wpChart.options.scales.x.max = Math.max(lastMinute(store.sortedMinutes(GAME), series), wpChart.options.scales.x.max);

@@ -126,7 +126,8 @@ export class Cards {
     set("home-record", record(game.home));
     set("clock", game.status === "scheduled" && game.start_time ? `Starts ${timeShort(game.start_time)}` : clockLabel(game));
     set("differential", notPlayed ? "" : leadText(game));
-    const wp = notPlayed ? "" : winProbabilityText(game);
+    // A finished game has a winner, not a probability: its curve stays, the number goes.
+    const wp = notPlayed || game.status === "final" ? "" : winProbabilityText(game);
     set("win-probability", wp ? `win prob. ${wp}` : "");
     set("progress", notPlayed ? "" : `pattern ${game.pattern_progress}/${game.pattern_length}`);
     card.querySelector('[data-field="progress-bar"]').style.width = `${(100 * game.pattern_progress) / game.pattern_length}%`;

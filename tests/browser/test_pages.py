@@ -338,6 +338,15 @@ def test_cards_show_the_favourites_win_probability_and_a_small_line(
         }
         for m, p in [(1, 0.5), (2, 0.61), (3, 0.73)]
     ]
+    # After the snapshot the page subscribes to every game; each `subscribed` replaces the
+    # game object, so draw only once this game's has arrived (its minutes are known).
+    wait_for(
+        browser,
+        lambda b: b.execute_script(
+            "return window.livescores.store.minutes.has(arguments[0]);", game_id
+        ),
+        "the game's subscription",
+    )
     browser.execute_script(
         "const {store, cards} = window.livescores;"
         "const game = store.games.get(arguments[0]);"
@@ -347,6 +356,15 @@ def test_cards_show_the_favourites_win_probability_and_a_small_line(
     )
     home = Game.objects.get(pk=game_id).home_tricode
     assert card_text(browser, game_id, "win-probability") == f"win prob. {home} 73 %"
+    assert chart_info(browser, f"#game-{game_id} .wp-chart canvas")["points"] == [3]
+    # A finished game has a winner, not a probability: the number goes, the line stays.
+    browser.execute_script(
+        "const {store, cards} = window.livescores;"
+        "const game = store.games.get(arguments[0]);"
+        "game.status = 'final'; cards.render(game);",
+        game_id,
+    )
+    assert card_text(browser, game_id, "win-probability") == ""
     assert chart_info(browser, f"#game-{game_id} .wp-chart canvas")["points"] == [3]
 
 
