@@ -83,6 +83,12 @@ class _ReceiveSurvivesRedisOutages:
             try:
                 return await self.receive_once(channel)
             except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # The socket is closing and this read was cancelled, but the cancel
+                    # came out of redis-py as a read error (it met the read timeout):
+                    # retrying would keep a closed socket's read alive for ever.
+                    raise asyncio.CancelledError from exc
                 logger.warning("channel read failed (%s); retrying in %.2f s", exc, delay)
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
                 delay = min(RECEIVE_RETRY_MAX_SECONDS, delay * 2)
