@@ -10,14 +10,13 @@ console log (goog:loggingPrefs) is what is read.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from games.feed import build_replay_feed
 from games.models import Game
@@ -31,6 +30,7 @@ from tests.browser.conftest import (
     SKIP_REASON,
     Daphne,
 )
+from tests.browser.test_dashboard_live import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(BROWSER_MISSING, reason=SKIP_REASON)]
 
@@ -57,12 +57,6 @@ def console_browser() -> Iterator[Any]:
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
-
-
-def wait_for(browser: Any, condition: Callable[[Any], Any], what: str, timeout: float = 15) -> Any:
-    return WebDriverWait(browser, timeout, poll_frequency=0.1).until(
-        condition, message=f"waited {timeout} s for {what}"
-    )
 
 
 def problems(browser: Any, page: str, expected: str = "") -> list[str]:
