@@ -15,14 +15,14 @@ from django.conf import settings
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
-from games.models import Game, MinuteDifferential, PollOutcome, PollRun, Snapshot
+from games.models import Board, Game, MinuteDifferential, PollOutcome, PollRun, Snapshot
 from games.payloads import (
     clock_display,
-    game_payload,
-    game_payloads,
+    games_with_history,
     minute_payload,
     status_label,
 )
+from games.protocol import client_rules
 from games.services import current_games
 from predictions.models import Prediction
 from predictions.registry import ARTIFACTS_DIR, latest_version
@@ -39,8 +39,9 @@ def _board(games: list[Game]) -> dict[str, Any]:
     for row in rows:
         minutes[row.game_id].append(dict(minute_payload(row)))
     return {
-        "games": game_payloads(games, with_prediction=True),
+        "games": games_with_history(games),
         "minutes": minutes,
+        "protocol": client_rules(),  # which messages bump a version (docs/schemas x-seq)
     }
 
 
@@ -52,9 +53,9 @@ def board_data() -> dict[str, Any]:
 def current_night() -> dt.date:
     """The night the dashboard follows: the latest polled scoreboard's date (in replay,
     the recorded night's), else the latest night with games, else today."""
-    last = PollRun.objects.filter(outcome=PollOutcome.OK, board_date__isnull=False).first()
-    if last and last.board_date:
-        return last.board_date
+    board = Board.current()
+    if board is not None:
+        return board.date
     latest = Game.objects.aggregate(day=Max("game_date"))["day"]
     return latest or timezone.localdate()
 
@@ -91,8 +92,9 @@ def game_data(game: Game) -> dict[str, Any]:
     the play-by-play recovered (imputed ones say so in their own payload)."""
     rows = list(game.minutes.all())
     return {
-        "games": [game_payload(game, with_prediction=True)],
+        "games": games_with_history([game]),
         "minutes": {game.game_id: [dict(minute_payload(row)) for row in rows]},
+        "protocol": client_rules(),
         "recovered": [row.minute for row in rows if row.reconciled],
     }
 

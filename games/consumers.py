@@ -20,8 +20,8 @@ from redis.exceptions import RedisError
 from games import events
 from games.layer_watch import LayerWatch, watch_for
 from games.models import Game
-from games.payloads import game_payload, game_payloads, minute_payload
-from games.services import current_games
+from games.payloads import games_with_history, minute_payload
+from games.snapshots import SharedBuilds, snapshot_frame
 from games.socket_limits import SLOT_RENEW_SECONDS, TokenBucket, slots_for_loop
 from games.socket_sessions import session_user, user_group
 
@@ -36,19 +36,15 @@ CLOSE_LAYER_UNAVAILABLE = 4503  # Redis (the channel layer) is unavailable: reco
 CLOSE_TOO_MANY = 4429  # over the message rate, or too many open sockets for the user
 
 
-@database_sync_to_async
-def build_snapshot(reason: str = "connect") -> dict[str, Any]:
-    games = game_payloads(current_games(), with_prediction=True)
-    return events.snapshot_message(games, reason=reason)
-
-
 async def build_resync_frame() -> str:
-    return json.dumps(await build_snapshot("resync"))
+    """The snapshot a web process pushes to all its sockets after a Redis restart."""
+    return await snapshot_frame("resync")
 
 
-def invalid_seqs(seqs: Any) -> str | None:
-    """Why a client's ``seqs`` (game id -> last applied sequence number) is unusable."""
-    if seqs is None:
+def invalid_seqs(seqs: Any, given: bool = True) -> str | None:
+    """Why a client's ``seqs`` (game id -> last applied sequence number) is unusable
+    (``given``: the frame has the key; a missing ``seqs`` is fine, a null one is not)."""
+    if not given:
         return None
     if not isinstance(seqs, dict):
         return "seqs must be an object of game_id: sequence number"
@@ -66,14 +62,27 @@ def game_exists(game_id: str) -> bool:
 
 
 @database_sync_to_async
-def build_subscription(game_id: str) -> dict[str, Any] | None:
-    """The subscribed ack: the game with its prediction and all closed minutes."""
+def read_subscription(game_id: str) -> str | None:
+    """The subscribed ack: the game, its prediction, its whole curve and every closed
+    minute (None for an unknown game), encoded once for every socket that asked."""
     game = Game.objects.select_related("prediction").filter(pk=game_id).first()
     if game is None:
         return None
-    payload = game_payload(game, with_prediction=True)
+    [payload] = games_with_history([game])
     minutes = [minute_payload(row) for row in game.minutes.order_by("minute")]
-    return events.subscribed_message(payload, minutes)
+    return json.dumps(events.subscribed_message(payload, minutes))
+
+
+_subscriptions: dict[asyncio.AbstractEventLoop, SharedBuilds[str, str | None]] = {}
+
+
+async def build_subscription(game_id: str) -> str | None:
+    """Many sockets subscribing to one game at once (after a resync) share one read."""
+    loop = asyncio.get_running_loop()
+    shared = _subscriptions.get(loop)
+    if shared is None:
+        shared = _subscriptions[loop] = SharedBuilds(read_subscription)
+    return await shared.get(game_id)
 
 
 def refusal(user: Any) -> int | None:
@@ -140,7 +149,7 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(events.SCOREBOARD_GROUP, self.channel_name)
         self.watch.add(self)
         await self.watch_session()
-        await self.send_json(await build_snapshot())
+        await self.send(text_data=await snapshot_frame("connect"))
 
     async def claim_socket_slot(self) -> bool:
         """Count the socket for its user across all processes; refuse one over the cap."""
@@ -285,7 +294,7 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
             return
         action, game_id = content.get("action"), content.get("game_id")
         if action == "resync":
-            await self.resync(content.get("seqs"))
+            await self.resync(content)
             return
         if action not in ("subscribe", "unsubscribe"):
             await self.send_json(events.error_message("unknown_action", f"{action!r}"))
@@ -311,20 +320,22 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         if ack is None:  # deleted in between
             await self.send_json(events.error_message("unknown_game", f"{game_id!r}"))
             return
-        await self.send_json(ack)
+        await self.send(text_data=ack)
 
-    async def resync(self, seqs: Any) -> None:
+    async def resync(self, content: dict[str, Any]) -> None:
         """A client that saw a gap (or doubts its state) asks for a fresh snapshot.
 
-        ``seqs`` is optional; a malformed one gets an ``invalid_seq`` error, any valid
-        one (stale, current or from the future, e.g. after a database restore) a
-        snapshot whose numbers replace the client's.
+        ``seqs`` (the client's last applied version per game) is optional; a malformed
+        one gets an ``invalid_seq`` error. With ``seqs``, the snapshot leaves out the
+        games the client is current on (listed in ``current``); a stale or a future seq
+        (e.g. after a database restore) gets the game, whose numbers replace the client's.
         """
-        problem = invalid_seqs(seqs)
+        seqs = content.get("seqs")
+        problem = invalid_seqs(seqs, "seqs" in content)
         if problem is not None:
             await self.send_json(events.error_message("invalid_seq", problem))
             return
-        await self.send_json(await build_snapshot("resync"))
+        await self.send(text_data=await snapshot_frame("resync", seqs))
 
     async def game_update(self, event: events.LayerEvent) -> None:
         for frame in event["frames"]:  # JSON encoded once by the sender, not per client

@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, NotRequired, TypedDict
 
 from channels import DEFAULT_CHANNEL_LAYER
@@ -25,8 +25,16 @@ from games.minutes import PREDICTION_MINUTE
 
 logger = logging.getLogger(__name__)
 
-API_VERSION = 1
+# Version 2 (see docs/websocket-api.md, "Changes"): messages of constant size. A game
+# object no longer carries its win-probability series; the series travels in
+# ``subscribed`` (every point) and, bounded, in ``snapshot``; ``snapshot`` carries the
+# board version and, on a resync with ``seqs``, leaves out the games the client is
+# current on.
+API_VERSION = 2
 SCOREBOARD_GROUP = "scoreboard"
+# A snapshot carries at most this many points of a game's curve (spread over the game,
+# always the newest); ``subscribed`` carries every point.
+SNAPSHOT_CURVE_POINTS = 24
 
 
 def game_group(game_id: str) -> str:
@@ -58,6 +66,8 @@ class MinuteForecastPayload(WinProbabilityPoint):
 
 
 class GamePayload(TypedDict):
+    """A game's state: the same size at minute 45 as at minute 5."""
+
     game_id: str
     date: str
     start_time: str | None
@@ -73,8 +83,15 @@ class GamePayload(TypedDict):
     pattern_progress: int
     pattern_length: int
     seq: int
-    win_probability: list[WinProbabilityPoint]  # ordered by minute; [] before the first
+    # In score_update / game_final only when that version recorded an actual outcome.
     prediction: NotRequired[dict[str, Any] | None]
+
+
+class GameWithHistory(GamePayload):
+    """A game as ``snapshot`` and ``subscribed`` carry it: its state, its prediction (or
+    null) and its win-probability curve (bounded in a snapshot, whole in subscribed)."""
+
+    win_probability: list[WinProbabilityPoint]  # ordered by minute; [] before the first
 
 
 class MinutePayload(TypedDict):
@@ -85,6 +102,77 @@ class MinutePayload(TypedDict):
     imputed: bool
 
 
+class BoardPayload(TypedDict):
+    """Tonight's board: its date and version (grows whenever its set of games changes)."""
+
+    date: str | None
+    version: int
+
+
+class Envelope(TypedDict):
+    type: str
+    version: int
+    sent_at: str
+
+
+class SnapshotMessage(Envelope):
+    reason: Literal["connect", "resync"]
+    board: BoardPayload
+    games: list[GameWithHistory]
+    current: list[str]  # on the board, left out: the client's seq for them is current
+
+
+class BoardMessage(Envelope):
+    """Tonight's set of games changed: the new board version and its games."""
+
+    board: BoardPayload
+    game_ids: list[str]
+
+
+class GameMessage(Envelope):
+    """score_update and game_final: a new version of the game's state."""
+
+    game_id: str
+    seq: int
+    game: GamePayload
+
+
+class PatternProgressMessage(Envelope):
+    game_id: str
+    seq: int
+    progress: int
+    pattern_length: int
+    minutes: list[MinutePayload]
+
+
+class PredictionMessage(Envelope):
+    game_id: str
+    seq: int
+    prediction: dict[str, Any]
+
+
+class ForecastUpdateMessage(Envelope):
+    game_id: str
+    seq: int
+    forecast: MinuteForecastPayload
+
+
+class SubscribedMessage(Envelope):
+    game_id: str
+    seq: int
+    game: GameWithHistory
+    minutes: list[MinutePayload]
+
+
+class UnsubscribedMessage(Envelope):
+    game_id: str
+
+
+class ErrorMessage(Envelope):
+    code: str
+    detail: str
+
+
 class LayerEvent(TypedDict):
     """What travels through the channel layer: frames encoded once, for every client."""
 
@@ -92,68 +180,108 @@ class LayerEvent(TypedDict):
     frames: list[str]
 
 
-def _message(kind: str, **body: Any) -> dict[str, Any]:
-    return {"type": kind, "version": API_VERSION, "sent_at": timezone.now().isoformat(), **body}
+def _envelope(kind: str) -> Envelope:
+    return {"type": kind, "version": API_VERSION, "sent_at": timezone.now().isoformat()}
 
 
-def snapshot_message(games: list[GamePayload], reason: str = "connect") -> dict[str, Any]:
-    """Every game with its current ``seq``: a client replaces all it knows with this."""
-    return _message("snapshot", reason=reason, games=games)
+def thin_curve(
+    series: list[WinProbabilityPoint], limit: int = SNAPSHOT_CURVE_POINTS
+) -> list[WinProbabilityPoint]:
+    """At most ``limit`` points spread evenly over the series, first and newest kept."""
+    if len(series) <= limit:
+        return series
+    last = len(series) - 1
+    picks = sorted({round(i * last / (limit - 1)) for i in range(limit)})
+    return [series[i] for i in picks]
 
 
-# Every message about one game carries ``game_id`` and ``seq``, the game's version after
-# the change it reports. Each version reaches the scoreboard group exactly once (as a
-# score_update, game_final or prediction), so a scoreboard client that sees ``seq`` jump
-# by more than one has missed a message and asks for a snapshot ("resync").
+def snapshot_message(
+    games: list[GameWithHistory],
+    board: BoardPayload,
+    reason: Literal["connect", "resync"] = "connect",
+    current: list[str] | None = None,
+) -> SnapshotMessage:
+    """Tonight's games with their current ``seq``: a client replaces what it knows of
+    each game in ``games``, keeps the games in ``current`` and drops any other."""
+    return {
+        **_envelope("snapshot"),
+        "reason": reason,
+        "board": board,
+        "games": games,
+        "current": current or [],
+    }
 
 
-def score_update_message(game: GamePayload) -> dict[str, Any]:
-    return _message("score_update", game_id=game["game_id"], seq=game["seq"], game=game)
+def board_message(board: BoardPayload, game_ids: list[str]) -> BoardMessage:
+    """The board's new version (``x-seq: board``): a client whose board version was not
+    the one before asks for a resync; one that was drops the games no longer listed."""
+    return {**_envelope("board"), "board": board, "game_ids": game_ids}
 
 
-def game_final_message(game: GamePayload) -> dict[str, Any]:
-    return _message("game_final", game_id=game["game_id"], seq=game["seq"], game=game)
+# Every message about one game carries ``game_id`` and ``seq``. The sequence rule of each
+# type is in its schema (``x-seq``, ``x-audience``; games/protocol.py reads them): the
+# bumping ones below (score_update, game_final, prediction, forecast.update) are each a
+# new version and go to every socket; pattern_progress (subscribers) and subscribed
+# (one socket) carry the version they belong to.
+
+
+def score_update_message(game: GamePayload) -> GameMessage:
+    return {
+        **_envelope("score_update"),
+        "game_id": game["game_id"],
+        "seq": game["seq"],
+        "game": game,
+    }
+
+
+def game_final_message(game: GamePayload) -> GameMessage:
+    return {**_envelope("game_final"), "game_id": game["game_id"], "seq": game["seq"], "game": game}
 
 
 def pattern_progress_message(
     game_id: str, seq: int, progress: int, minutes: list[MinutePayload]
-) -> dict[str, Any]:
+) -> PatternProgressMessage:
     """The minutes a version closed, for the game's subscribers (same ``seq`` as the
     scoreboard message of that version)."""
-    return _message(
-        "pattern_progress",
-        game_id=game_id,
-        seq=seq,
-        progress=progress,
-        pattern_length=PREDICTION_MINUTE,
-        minutes=minutes,
-    )
+    return {
+        **_envelope("pattern_progress"),
+        "game_id": game_id,
+        "seq": seq,
+        "progress": progress,
+        "pattern_length": PREDICTION_MINUTE,
+        "minutes": minutes,
+    }
 
 
-def prediction_message(game_id: str, seq: int, prediction: dict[str, Any]) -> dict[str, Any]:
-    return _message("prediction", game_id=game_id, seq=seq, prediction=prediction)
+def prediction_message(game_id: str, seq: int, prediction: dict[str, Any]) -> PredictionMessage:
+    return {**_envelope("prediction"), "game_id": game_id, "seq": seq, "prediction": prediction}
 
 
 def forecast_update_message(
     game_id: str, seq: int, forecast: MinuteForecastPayload
-) -> dict[str, Any]:
+) -> ForecastUpdateMessage:
     """The forecast of a minute that just closed (its own version of the game)."""
-    return _message("forecast.update", game_id=game_id, seq=seq, forecast=forecast)
+    return {**_envelope("forecast.update"), "game_id": game_id, "seq": seq, "forecast": forecast}
 
 
-def error_message(code: str, detail: str) -> dict[str, Any]:
-    return _message("error", code=code, detail=detail)
+def error_message(code: str, detail: str) -> ErrorMessage:
+    return {**_envelope("error"), "code": code, "detail": detail}
 
 
-def subscribed_message(game: GamePayload, minutes: list[MinutePayload]) -> dict[str, Any]:
-    """The ack of a subscription: the game's full state and every closed minute so far."""
-    return _message(
-        "subscribed", game_id=game["game_id"], seq=game["seq"], game=game, minutes=minutes
-    )
+def subscribed_message(game: GameWithHistory, minutes: list[MinutePayload]) -> SubscribedMessage:
+    """The ack of a subscription: the game's full state, its whole curve and every
+    closed minute so far."""
+    return {
+        **_envelope("subscribed"),
+        "game_id": game["game_id"],
+        "seq": game["seq"],
+        "game": game,
+        "minutes": minutes,
+    }
 
 
-def unsubscribed_message(game_id: str) -> dict[str, Any]:
-    return _message("unsubscribed", game_id=game_id)
+def unsubscribed_message(game_id: str) -> UnsubscribedMessage:
+    return {**_envelope("unsubscribed"), "game_id": game_id}
 
 
 SEND_TIMEOUT_SECONDS = 5.0
@@ -193,7 +321,7 @@ def _sender_layer(shared: Any) -> Any:
         return _sender_layers[1]
 
 
-async def _send_all(layer: Any, batches: list[tuple[str, list[dict[str, Any]]]]) -> None:
+async def _send_all(layer: Any, batches: Sequence[tuple[str, Sequence[Mapping[str, Any]]]]) -> None:
     for group, messages in batches:
         event: LayerEvent = {"type": "game.update", "frames": [json.dumps(m) for m in messages]}
         try:
@@ -205,7 +333,7 @@ async def _send_all(layer: Any, batches: list[tuple[str, list[dict[str, Any]]]])
             await layer.group_send(group, event)
 
 
-def send_now(batches: list[tuple[str, list[dict[str, Any]]]]) -> None:
+def send_now(batches: Sequence[tuple[str, Sequence[Mapping[str, Any]]]]) -> None:
     """Send each group its messages, in one trip into the sender event loop."""
     layer = get_channel_layer()
     if layer is None or not batches:
@@ -218,7 +346,7 @@ def send_now(batches: list[tuple[str, list[dict[str, Any]]]]) -> None:
         logger.exception("push to %d groups failed; clients resync on reconnect", len(batches))
 
 
-def send_on_commit(batches: Iterable[tuple[str, list[dict[str, Any]]]]) -> None:
+def send_on_commit(batches: Iterable[tuple[str, Sequence[Mapping[str, Any]]]]) -> None:
     """Queue group sends to run after the current transaction commits."""
     pending = [(group, messages) for group, messages in batches if messages]
     if pending:

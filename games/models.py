@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models
-from django.db.models import Avg, Max, Min
+from django.db.models import Avg, Max, Min, Q
+from django.utils import timezone
 
 from games.feed.parser import GameState
 from games.minutes import HALFTIME_MINUTE, PREDICTION_MINUTE, MinuteValue, ScoreState, close_minutes
@@ -65,6 +66,15 @@ STATE_FIELDS = [
 NEXT_SEQ_SQL = "UPDATE games_game SET seq = seq + 1 WHERE game_id = %s RETURNING seq"
 
 
+class GameQuerySet(models.QuerySet["Game"]):
+    def on_board(self, day: dt.date) -> GameQuerySet:
+        """The games of the board of ``day``: that date's games, plus games still live
+        from the day before (a game live across the rollover; an older "live" one
+        vanished unfinished)."""
+        carried = Q(status=GameStatus.LIVE, game_date__gte=day - dt.timedelta(days=1))
+        return self.filter(Q(game_date=day) | carried)
+
+
 class Game(models.Model):
     game_id = models.CharField(primary_key=True, max_length=12)
     game_date = models.DateField(db_index=True)
@@ -103,6 +113,8 @@ class Game(models.Model):
         "(state, closed minutes, forecast, outcome). Only grows; survives restarts.",
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GameQuerySet.as_manager()
 
     class Meta:
         ordering = ["game_date", "start_time", "game_id"]
@@ -325,6 +337,53 @@ class PollRun(models.Model):
         return stats
 
 
+class Board(models.Model):
+    """Tonight's board: the night the live poller follows, the games it holds, and the
+    board version, which grows by one whenever that set of games changes (a game enters
+    or leaves the board, or the night rolls over). One row.
+
+    A game's own changes are versioned by its ``seq``; the board version versions the
+    set. Every snapshot carries it (docs/websocket-api.md, "Board version").
+    """
+
+    key = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    date = models.DateField()
+    version = models.PositiveBigIntegerField(default=0)
+    game_ids = models.JSONField(default=list, help_text="The board's games, by game id.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"board of {self.date} v{self.version} ({len(self.game_ids)} games)"
+
+    @classmethod
+    def current(cls) -> Board | None:
+        return cls.objects.filter(pk=1).first()
+
+    @classmethod
+    def tonight(cls) -> dt.date:
+        """The night the live board shows: the last polled scoreboard's date, else today."""
+        day = cls.objects.filter(pk=1).values_list("date", flat=True).first()
+        return day or timezone.localdate()
+
+    @classmethod
+    def track(cls, day: dt.date) -> tuple[Board, bool]:
+        """After a poll of the scoreboard of ``day``: record the date and the board's
+        games; the version grows when the set changed (then True). Two queries when
+        nothing changed; call inside the transaction that announces a change."""
+        ids = list(Game.objects.on_board(day).order_by("pk").values_list("pk", flat=True))
+        board = cls.current()
+        if board is not None and board.date == day and board.game_ids == ids:
+            return board, False
+        board = cls.objects.select_for_update().filter(pk=1).first() or cls(
+            pk=1, date=day, version=0, game_ids=[]
+        )
+        if board.version and board.date == day and board.game_ids == ids:
+            return board, False  # another poll recorded it first
+        board.date, board.game_ids, board.version = day, ids, board.version + 1
+        board.save()
+        return board, True
+
+
 class ReplayCursor(models.Model):
     """How far the replay of one recorded night has got (polls made, and since when)."""
 
@@ -339,7 +398,6 @@ class ReplayCursor(models.Model):
     def advance(cls, night: dt.date) -> tuple[int, dt.datetime]:
         """Count one more poll of ``night``; returns (polls so far, replay start)."""
         from django.db import transaction
-        from django.utils import timezone
 
         with transaction.atomic():
             cursor, _ = cls.objects.select_for_update().get_or_create(

@@ -1,17 +1,27 @@
 """Games and minutes as the JSON the WebSocket API and pages use.
 
-A game's ``win_probability`` series is made by an app above ``games``
-(``predictions``), which registers where to read it with ``provide_win_probability``
-in its ``AppConfig.ready``; without one every series is empty.
+A game's state (``game_payload``) has the same size at any minute of the game; its
+win-probability curve is added only where a game's history travels (``snapshot``,
+``subscribed``, the pages: ``games_with_history``). The curve is made by an app above
+``games`` (``predictions``), which registers where to read it with
+``provide_win_probability`` in its ``AppConfig.ready``; without one every curve is empty.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from games.events import GamePayload, MinutePayload, TeamPayload, WinProbabilityPoint
+from games.events import (
+    BoardPayload,
+    GamePayload,
+    GameWithHistory,
+    MinutePayload,
+    TeamPayload,
+    WinProbabilityPoint,
+    thin_curve,
+)
 from games.minutes import PREDICTION_MINUTE
-from games.models import Game, GameStatus, MinuteDifferential
+from games.models import Board, Game, GameStatus, MinuteDifferential
 
 WinProbabilitySource = Callable[[Sequence[str]], dict[str, list[WinProbabilityPoint]]]
 _win_probability_source: WinProbabilitySource | None = None
@@ -27,6 +37,13 @@ def win_probabilities(game_ids: Sequence[str]) -> dict[str, list[WinProbabilityP
     """Each game's series, ordered by minute (an empty list for a game without one)."""
     found = _win_probability_source(game_ids) if _win_probability_source and game_ids else {}
     return {game_id: found.get(game_id, []) for game_id in game_ids}
+
+
+def board_payload(board: Board | None) -> BoardPayload:
+    """Tonight's board as messages carry it (before the first poll: no date, version 0)."""
+    if board is None:
+        return {"date": None, "version": 0}
+    return {"date": board.date.isoformat(), "version": board.version}
 
 
 def status_label(game: Game) -> str:
@@ -47,20 +64,11 @@ def clock_display(seconds: float | None) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
-def game_payload(
-    game: Game,
-    *,
-    with_prediction: bool = False,
-    win_probability: list[WinProbabilityPoint] | None = None,
-) -> GamePayload:
-    """A game's state; its prediction is included (possibly null) only when asked for.
+def game_payload(game: Game, *, with_prediction: bool = False) -> GamePayload:
+    """A game's state (constant size); its prediction (possibly null) only when asked for.
 
     Select the games with ``select_related("prediction")`` to read them in one query.
-    ``win_probability`` is read for this game alone unless given (``game_payloads``
-    reads many games' series in one query).
     """
-    if win_probability is None:
-        win_probability = win_probabilities([game.pk])[game.pk]
 
     def team(side: str) -> TeamPayload:
         return {
@@ -89,7 +97,6 @@ def game_payload(
         "pattern_progress": game.pattern_progress,
         "pattern_length": PREDICTION_MINUTE,
         "seq": game.seq,
-        "win_probability": win_probability,
     }
     if with_prediction:
         payload["prediction"] = (
@@ -98,14 +105,21 @@ def game_payload(
     return payload
 
 
-def game_payloads(games: Iterable[Game], *, with_prediction: bool = False) -> list[GamePayload]:
-    """Many games' payloads, their win-probability series read in one query."""
+def games_with_history(
+    games: Iterable[Game], *, curve_points: int | None = None
+) -> list[GameWithHistory]:
+    """Games as ``snapshot`` and ``subscribed`` carry them: state, prediction and the
+    win-probability curve (every point, or at most ``curve_points`` spread over the game).
+    The curves of all the games are read in one query."""
     games = list(games)
     series = win_probabilities([game.pk for game in games])
-    return [
-        game_payload(game, with_prediction=with_prediction, win_probability=series[game.pk])
-        for game in games
-    ]
+    out: list[GameWithHistory] = []
+    for game in games:
+        curve = series[game.pk]
+        if curve_points is not None:
+            curve = thin_curve(curve, curve_points)
+        out.append({**game_payload(game, with_prediction=True), "win_probability": curve})  # type: ignore[typeddict-item]
+    return out
 
 
 def minute_payload(row: MinuteDifferential) -> MinutePayload:

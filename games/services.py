@@ -20,6 +20,7 @@ from games.feed import Feed, FeedError, get_feed
 from games.feed.parser import GameState, PayloadError, Scoreboard, parse_scoreboard
 from games.models import (
     STATE_FIELDS,
+    Board,
     Game,
     GameStatus,
     MinuteDifferential,
@@ -28,7 +29,7 @@ from games.models import (
     PollRun,
     Snapshot,
 )
-from games.payloads import game_payload, minute_payload, win_probabilities
+from games.payloads import board_payload, game_payload, minute_payload
 from games.queries import current_games
 from games.redis_client import get_redis
 
@@ -150,17 +151,20 @@ def _messages(
     observed: list[tuple[Game, Observation]],
     minutes: list[MinuteDifferential],
     predictions: dict[str, dict[str, Any]],
-) -> tuple[list[dict[str, Any]], list[tuple[str, list[dict[str, Any]]]]]:
+) -> tuple[list[events.GameMessage], list[tuple[str, list[events.PatternProgressMessage]]]]:
     """One scoreboard message per changed game (its new version, with the prediction
-    when an outcome was just recorded on it) and the closed minutes for its subscribers."""
+    when an outcome was just recorded on it) and the closed minutes for its subscribers.
+
+    Each is the same size at any minute of the game: nothing whose size grows with game
+    time is read or sent (the win-probability curve travels in snapshot and subscribed).
+    """
     closed: dict[str, list[MinuteDifferential]] = {}
     for row in minutes:
         closed.setdefault(row.game_id, []).append(row)
-    scoreboard: list[dict[str, Any]] = []
-    detail: list[tuple[str, list[dict[str, Any]]]] = []
-    series = win_probabilities([game.pk for game, _ in observed])
+    scoreboard: list[events.GameMessage] = []
+    detail: list[tuple[str, list[events.PatternProgressMessage]]] = []
     for game, observation in observed:
-        payload = game_payload(game, win_probability=series[game.pk])
+        payload = game_payload(game)
         if game.pk in predictions:
             payload["prediction"] = predictions[game.pk]
         build = (
@@ -226,6 +230,7 @@ def poll_scoreboard(feed: Feed | None = None) -> PollRun:
         board = parse_scoreboard(payload)
         result = ingest_scoreboard(board)
         check_continuity(board)
+        track_board(board.game_date or timezone.localdate())
     except (FeedError, PayloadError) as exc:
         run.outcome, run.error = PollOutcome.FETCH_ERROR, str(exc)
         logger.warning("poll failed: %s", exc)
@@ -253,6 +258,17 @@ def poll_scoreboard(feed: Feed | None = None) -> PollRun:
         run.processing_ms,
     )
     return run
+
+
+def track_board(day: dt.date) -> Board:
+    """Record tonight's board after a poll; when its set of games changed, tell every
+    socket (a ``board`` message carrying the new board version)."""
+    with transaction.atomic():
+        board, changed = Board.track(day)
+        if changed:
+            message = events.board_message(board_payload(board), board.game_ids)
+            events.send_on_commit([(events.SCOREBOARD_GROUP, [message])])
+    return board
 
 
 def check_continuity(board: Scoreboard) -> None:

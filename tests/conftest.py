@@ -46,3 +46,13 @@ def eager_celery() -> Iterator[None]:
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture(scope="session")
+def night(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """The recorded night played once through the whole stack (tests/support/night.py);
+    the database is empty again afterwards."""
+    from tests.support.night import recorded_night
+
+    with django_db_blocker.unblock():
+        return recorded_night()

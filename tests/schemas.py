@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "docs" / "schemas"
-MESSAGE_TYPES = (
-    "snapshot",
-    "score_update",
-    "pattern_progress",
-    "prediction",
-    "game_final",
-    "error",
-    "subscribed",
-    "unsubscribed",
-    "forecast.update",
-)
+from games.protocol import SCHEMA_DIR, rules
+
+MESSAGE_TYPES = tuple(sorted(rules()))
 
 
 @functools.cache

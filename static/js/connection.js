@@ -1,23 +1,32 @@
-// The ws/scores/ socket (docs/websocket-api.md): per-game sequence numbers, resync on a
-// gap, reconnect with capped exponential backoff and jitter, and the close codes that
-// mean "stop": 4401 sends the person to the login page (?next= back here), 4403 stops.
+// The ws/scores/ socket (docs/websocket-api.md, protocol version 2): per-game sequence
+// numbers and the board version, resync on a gap, reconnect with capped exponential
+// backoff and jitter, and the close codes that mean "stop": 4401 sends the person to the
+// login page (?next= back here), 4403 stops.
+//
+// Which messages bump a game's version is not listed here: the page gets it from the
+// server (the schemas' x-seq annotations, games/protocol.py) as `protocol`.
 
 const SIGN_IN = 4401;
 const FORBIDDEN = 4403;
-const GAME_MESSAGES = new Set(["score_update", "game_final", "prediction", "forecast.update"]);
 
 export class ScoreSocket {
-  // handlers: {snapshot(msg), subscribed(msg), game(msg), minutes(msg), prediction(msg),
-  //            forecast(msg)}; onState(state) for the connection pill.
-  constructor({ handlers, onState, loginUrl, subscriptions }) {
+  // handlers: {snapshot(msg, replaced), board(msg), subscribed(msg), game(msg), minutes(msg),
+  //            prediction(msg), forecast(msg)}; onState(state) for the connection pill.
+  // follows: () => [game_id, ...], the games to subscribe to (their minutes and curve).
+  // protocol: {bumps: [type, ...], ...} from the page (games/protocol.py client_rules).
+  constructor({ handlers, onState, loginUrl, follows, protocol, url }) {
     this.handlers = handlers;
     this.onState = onState;
     this.loginUrl = loginUrl;
-    this.subscriptions = subscriptions; // () => [game_id, ...]
+    this.follows = follows;
+    this.bumps = new Set(protocol.bumps);
+    this.url = url || defaultUrl();
     this.socket = null;
     this.retry = 0;
     this.resyncing = false;
     this.seqs = new Map(); // game_id -> seq of the last version applied
+    this.board = null; // {date, version} of the board last applied
+    this.subscribed = new Set(); // games this socket has subscribed to
   }
 
   seed(games) {
@@ -25,11 +34,24 @@ export class ScoreSocket {
   }
 
   send(message) {
-    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+    if (this.socket && this.socket.readyState === 1) this.socket.send(JSON.stringify(message));
   }
 
-  subscribeAll() {
-    for (const id of this.subscriptions()) this.send({ action: "subscribe", game_id: id });
+  // Subscribe to every followed game not subscribed yet; leave the ones not followed.
+  follow() {
+    const wanted = new Set(this.follows());
+    for (const id of wanted) {
+      if (!this.subscribed.has(id)) {
+        this.subscribed.add(id);
+        this.send({ action: "subscribe", game_id: id });
+      }
+    }
+    for (const id of [...this.subscribed]) {
+      if (!wanted.has(id)) {
+        this.subscribed.delete(id);
+        this.send({ action: "unsubscribe", game_id: id });
+      }
+    }
   }
 
   resync(reason) {
@@ -52,23 +74,65 @@ export class ScoreSocket {
     return true;
   }
 
+  // A snapshot replaces the games whose seq it changes, keeps the ones the client is
+  // current on (in `games` with the same seq, or listed in `current`) and drops the rest.
+  applySnapshot(message) {
+    const keep = new Set(message.current);
+    const replaced = [];
+    for (const g of message.games) {
+      keep.add(g.game_id);
+      if (this.seqs.get(g.game_id) === g.seq && message.reason === "resync") continue;
+      this.seqs.set(g.game_id, g.seq);
+      replaced.push(g.game_id);
+    }
+    for (const id of [...this.seqs.keys()]) if (!keep.has(id)) this.seqs.delete(id);
+    this.board = message.board;
+    if (message.reason === "connect") this.subscribed.clear(); // a new socket follows nothing yet
+    for (const id of replaced) this.subscribed.delete(id); // re-subscribe: minutes and curve
+    return replaced;
+  }
+
+  // The board's set of games changed. A board version skipped, or a listed game never
+  // seen (its first version missed), means: resync.
+  applyBoard(message) {
+    const known = this.board ? this.board.version : 0;
+    const version = message.board.version;
+    if (version <= known) return false;
+    if (version > known + 1 || message.game_ids.some((id) => !this.seqs.has(id))) {
+      this.resync(`board version ${version} after ${known}`);
+      return false;
+    }
+    this.board = message.board;
+    const listed = new Set(message.game_ids);
+    for (const id of [...this.seqs.keys()]) if (!listed.has(id)) this.seqs.delete(id);
+    return true;
+  }
+
   handle(message) {
     const h = this.handlers;
-    if (GAME_MESSAGES.has(message.type)) {
+    if (this.bumps.has(message.type)) {
+      const isNew = !this.seqs.has(message.game_id);
       if (!this.isNext(message.game_id, message.seq)) return;
       if (message.type === "prediction") h.prediction(message);
       else if (message.type === "forecast.update") h.forecast(message);
       else h.game(message);
+      if (isNew) this.follow(); // a game that appeared after the snapshot
       return;
     }
     switch (message.type) {
-      case "snapshot":
+      case "snapshot": {
         this.retry = 0;
         this.resyncing = false;
-        this.seqs.clear();
-        this.seed(message.games);
-        h.snapshot(message);
-        this.subscribeAll();
+        const replaced = this.applySnapshot(message);
+        h.snapshot(message, new Set(replaced));
+        this.follow();
+        break;
+      }
+      case "board":
+        if (this.applyBoard(message)) {
+          h.board(message);
+          this.follow();
+        }
         break;
       case "subscribed":
         if (message.seq > (this.seqs.get(message.game_id) || 0)) this.seqs.set(message.game_id, message.seq);
@@ -93,8 +157,7 @@ export class ScoreSocket {
   }
 
   connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    this.socket = new WebSocket(`${scheme}://${location.host}/ws/scores/`);
+    this.socket = new WebSocket(this.url);
     this.socket.onopen = () => this.onState("live");
     this.socket.onmessage = (event) => {
       try {
@@ -119,6 +182,11 @@ export class ScoreSocket {
       window.setTimeout(() => this.connect(), delay);
     };
   }
+}
+
+function defaultUrl() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  return `${scheme}://${location.host}/ws/scores/`;
 }
 
 export function connectionPill() {

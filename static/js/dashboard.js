@@ -36,21 +36,29 @@ function renderGame(id) {
   else cards.render(game);
 }
 
-const handlers = {
-  snapshot(message) {
-    const shown = new Set(message.games.map((g) => g.game_id));
-    for (const id of cards.ids()) {
-      if (!shown.has(id)) {
-        cards.remove(id);
-        store.forget(id);
-      }
+// Cards of games no longer on the board go.
+function keepOnly(ids) {
+  for (const id of cards.ids()) {
+    if (!ids.has(id)) {
+      cards.remove(id);
+      store.forget(id);
     }
-    message.games.forEach(store.upsertGame);
+  }
+}
+
+const handlers = {
+  snapshot(message, replaced) {
+    keepOnly(new Set([...message.current, ...message.games.map((g) => g.game_id)]));
+    message.games.filter((g) => replaced.has(g.game_id)).forEach(store.replaceGame);
     renderAll();
     refreshStatus(statusUrl);
   },
+  board(message) {
+    keepOnly(new Set(message.game_ids));
+    renderAll();
+  },
   subscribed(message) {
-    store.upsertGame(message.game);
+    store.replaceGame(message.game);
     store.mergeMinutes(message.game_id, message.minutes, true);
     renderGame(message.game_id);
   },
@@ -89,7 +97,8 @@ if (live) {
     handlers,
     onState: connectionPill(),
     loginUrl: root.dataset.loginUrl,
-    subscriptions: () => [...store.games.keys()],
+    follows: () => [...store.games.keys()],
+    protocol: board.protocol,
   });
   socket.seed(board.games);
   socket.connect();

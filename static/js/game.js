@@ -123,14 +123,15 @@ function render() {
 }
 
 const handlers = {
-  snapshot(message) {
+  snapshot(message, replaced) {
     const mine = message.games.find((g) => g.game_id === GAME);
-    if (mine) store.upsertGame(mine);
+    if (mine && replaced.has(GAME)) store.replaceGame(mine);
     render();
   },
+  board() {},
   subscribed(message) {
     if (message.game_id !== GAME) return;
-    store.upsertGame(message.game);
+    store.replaceGame(message.game);
     store.mergeMinutes(GAME, message.minutes, true);
     render();
   },
@@ -167,7 +168,8 @@ const socket = new ScoreSocket({
   handlers,
   onState: connectionPill(),
   loginUrl: root.dataset.loginUrl,
-  subscriptions: () => [GAME],
+  follows: () => [GAME],
+  protocol: board.protocol,
 });
 socket.seed(board.games);
 socket.connect();

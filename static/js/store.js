@@ -3,10 +3,17 @@
 export const games = new Map(); // game_id -> game payload
 export const minutes = new Map(); // game_id -> Map(minute -> minute payload)
 
+// A new version of a game's state (score_update / game_final): what it does not carry
+// (the prediction unless an outcome was just recorded, the curve) is kept.
 export function upsertGame(game) {
   const previous = games.get(game.game_id);
   if (!("prediction" in game)) game.prediction = previous ? previous.prediction : null;
   if (!("win_probability" in game)) game.win_probability = previous ? previous.win_probability || [] : [];
+  games.set(game.game_id, game);
+}
+
+// A game from a snapshot or subscribed (its state, prediction and curve): replaces all.
+export function replaceGame(game) {
   games.set(game.game_id, game);
 }
 

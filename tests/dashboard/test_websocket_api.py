@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
+from games.events import API_VERSION, SNAPSHOT_CURVE_POINTS
 from games.feed import build_replay_feed
 from games.services import poll_scoreboard
 from tests.schemas import MESSAGE_TYPES, assert_valid
@@ -68,11 +69,10 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
 ) -> None:
     feed = await database_sync_to_async(build_replay_feed)()
     await database_sync_to_async(feed.reset)()
+    client = await staff_connection()  # before the first poll: the board appears later
+    seen: list[dict[str, Any]] = [await client.receive_json_from(timeout=5)]  # snapshot
     await database_sync_to_async(_poll)(feed, 1)  # the night's games exist, scheduled or live
     game_id = feed.board.night.games[0].game_id
-
-    client = await staff_connection()
-    seen: list[dict[str, Any]] = [await client.receive_json_from(timeout=5)]  # snapshot
     await client.send_json_to({"action": "subscribe", "game_id": game_id})
     for frame in ("{not json", '{"action": "dance"}', '{"action": "subscribe", "game_id": "1"}'):
         await client.send_to(text_data=frame)
@@ -141,15 +141,25 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
         range(1, len(subscribed["minutes"]) + 1)
     )
     assert len(subscribed["minutes"]) >= 48
-    # The win-probability curve: one forecast.update per forecast minute, and a client
-    # joining now gets the whole series, in minute order, in its snapshot and subscribed.
+    # The win-probability curve: one forecast.update per forecast minute; a client joining
+    # now gets the whole series, in minute order, in subscribed, and at most
+    # SNAPSHOT_CURVE_POINTS of it (the first and the newest among them) in its snapshot.
     updates = {m["forecast"]["minute"] for m in seen if m["type"] == "forecast.update"}
     closed = [m["minute"] for m in subscribed["minutes"]]
     expected = [m for m in closed if m < 48 or (m > 48 and (m - 48) % 5)]
     assert sorted(updates) == expected
+    assert [point["minute"] for point in subscribed["game"]["win_probability"]] == expected
     late_game = next(g for g in seen[-2]["games"] if g["game_id"] == game_id)
-    for series in (late_game["win_probability"], subscribed["game"]["win_probability"]):
-        assert [point["minute"] for point in series] == expected
+    thinned = [point["minute"] for point in late_game["win_probability"]]
+    assert len(expected) > SNAPSHOT_CURVE_POINTS == len(thinned)
+    assert thinned == sorted(set(thinned)) and set(thinned) <= set(expected)
+    assert (thinned[0], thinned[-1]) == (expected[0], expected[-1])
+    # Incremental messages carry no curve: their size does not grow with the game.
+    assert all(
+        "win_probability" not in m["game"]
+        for m in seen
+        if m["type"] in ("score_update", "game_final")
+    )
 
 
 async def test_a_schema_rejects_a_message_that_breaks_the_contract() -> None:
@@ -160,4 +170,4 @@ async def test_a_schema_rejects_a_message_that_breaks_the_contract() -> None:
     with pytest.raises(AssertionError):
         assert_valid(snapshot)
     with pytest.raises(AssertionError):
-        assert_valid({**snapshot, "version": 1, "surprise": True})
+        assert_valid({**snapshot, "version": API_VERSION, "surprise": True})

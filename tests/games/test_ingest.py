@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from games import events
 from games.feed.parser import parse_scoreboard
 from games.models import Game, MinuteDifferential, Snapshot
 from games.services import ingest_scoreboard
@@ -163,7 +164,10 @@ def test_pushes_are_sent_only_after_commit(
     groups = [group for group, _ in sent]
     assert groups == ["scoreboard", "game.0042200163"]
     scoreboard_message = sent[0][1][0]
-    assert scoreboard_message["type"] == "score_update" and scoreboard_message["version"] == 1
+    assert (
+        scoreboard_message["type"] == "score_update"
+        and scoreboard_message["version"] == events.API_VERSION
+    )
     assert scoreboard_message["game"]["home"]["score"] == 2
     progress = sent[1][1][0]
     assert progress["type"] == "pattern_progress"
