@@ -26,6 +26,8 @@ from benchmarks.common import (
     summary,
     use_layer,
 )
+from games.events import API_VERSION
+from support.client import ClientState
 
 
 class Server:
@@ -54,7 +56,7 @@ class Server:
 
 
 class Clients:
-    """N WebSocket clients counting score_update messages and when each batch completed."""
+    """N WebSocket clients applying each poll's versions and timing when each completed."""
 
     def __init__(self, uri: str, origin: str, batch: int) -> None:
         self.uri, self.origin, self.batch = uri, origin, batch
@@ -88,16 +90,23 @@ class Clients:
             await asyncio.gather(*(one() for _ in range(min(step, count - start))))
 
     async def listen(self, ws: Any) -> None:
-        """A poll is complete for this client once all its score_updates arrived."""
-        seen: dict[int, int] = {}
+        """A round is complete for this client once it has applied, by the protocol's
+        sequence rule (support/client.py), the round's version of every game."""
+        state = ClientState()
+        base: dict[str, int] = {}  # each game's version before the first round
+        applied: dict[int, int] = {}
         with contextlib.suppress(Exception):
             async for text in ws:
                 message = json.loads(text)
-                if message.get("type") != "score_update":
+                outcome = state.apply(message)
+                if message["type"] == "snapshot":
+                    base = dict(state.seqs)
                     continue
-                round_no = round(message["game"]["elapsed_seconds"] / 60 - 0.5)
-                seen[round_no] = seen.get(round_no, 0) + 1
-                if seen[round_no] == self.batch:
+                if outcome != "applied" or message["type"] not in state.bumps:
+                    continue
+                round_no = message["seq"] - base.get(message["game_id"], 0)
+                applied[round_no] = applied.get(round_no, 0) + 1
+                if applied[round_no] == self.batch:
                     self.completed.setdefault(round_no, []).append(time.perf_counter())
 
     async def close(self) -> None:
@@ -233,7 +242,13 @@ async def bench_bare(clients_n: int, idle_n: int, rounds: int) -> dict[str, Any]
     def publish(round_no: int) -> float:
         """The same 15 messages a poll at minute round_no + 0.5 sends, as one publish."""
         messages = [
-            {"type": "score_update", "version": 1, "game": {"elapsed_seconds": g["elapsed"], **g}}
+            {
+                "type": "score_update",
+                "version": API_VERSION,
+                "game_id": g["game_id"],
+                "seq": round_no,
+                "game": {**g, "seq": round_no},
+            }
             for g in slate_states(0.5 + round_no)
         ]
         payload = json.dumps(messages)

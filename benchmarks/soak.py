@@ -39,12 +39,19 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import ROOT, free_port, pct, raise_nofile, rss_kib
+from support.client import ClientState
 
 RESULTS = ROOT / "benchmarks" / "results" / "soak.json"
 DOC = ROOT / "docs" / "soak.md"
-DB_NAME = "livescores_soak"
+DB_NAME = "livescores_soak"  # --database changes it (the CI soak uses its own)
+EVENTS = {
+    "daphne": "kill -9 daphne web1",
+    "worker": "kill -9 a worker mid-poll",
+    "redis": "restart Redis",
+}
 USER, PASSWORD = "soak-staff", "soak-staff-password-1"
-SCOREBOARD_TYPES = ("score_update", "game_final", "prediction")
+# Incremental messages whose size is tracked over the night (docs/soak.md).
+INCREMENTAL = ("score_update", "game_final", "prediction", "forecast.update", "pattern_progress")
 
 
 # --- the stack ------------------------------------------------------------------------
@@ -83,6 +90,8 @@ class Stack:
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.restarted: set[str] = set()
+        self.started_at: dict[str, float] = {}  # monotonic time of each process's last start
+        self.log_offsets: dict[str, int] = {}  # its log's size then
 
     def commands(self) -> dict[str, list[str]]:
         bin_dir = Path(sys.executable).parent
@@ -106,7 +115,10 @@ class Stack:
         }
 
     def start(self, name: str) -> None:
-        log = (self.logs / f"{name}.log").open("ab")
+        path = self.logs / f"{name}.log"
+        self.log_offsets[name] = path.stat().st_size if path.exists() else 0
+        self.started_at[name] = time.monotonic()
+        log = path.open("ab")
         self.processes[name] = subprocess.Popen(
             self.commands()[name],
             cwd=ROOT,
@@ -174,6 +186,11 @@ class Stack:
         extra = [int(p) for p in children.read_text().split()] if children.exists() else []
         return [main, *extra]
 
+    def log_since_start(self, name: str) -> str:
+        with (self.logs / f"{name}.log").open("rb") as log:
+            log.seek(self.log_offsets.get(name, 0))
+            return log.read().decode(errors="replace")
+
     def rss_kib(self, name: str) -> int:
         total = 0
         for pid in self.pids(name):
@@ -220,6 +237,10 @@ def staff_cookie(base: str) -> str:
     return f"sessionid={session}"
 
 
+# What in a process's log shows it has done its work since it (re)started.
+WORK_MARKERS = {"worker1": "succeeded in", "worker2": "succeeded in", "beat": "Sending due task"}
+
+
 # --- the clients ---------------------------------------------------------------------
 @dataclass
 class Close:
@@ -233,15 +254,15 @@ class Close:
 class Client:
     index: int
     follow: str | None  # a game this client also subscribes to
-    seqs: dict[str, int] = field(default_factory=dict)
-    view: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    state: ClientState = field(default_factory=ClientState)
     gap_open: bool = False
+    resync_asked: float = 0.0
     gaps: int = 0
     repaired: int = 0
-    stale: int = 0
     connects: int = 0
     closes: list[Close] = field(default_factory=list)
     connect_failures: int = 0
+    failure_kinds: dict[str, int] = field(default_factory=dict)
     server: str = ""
 
 
@@ -250,46 +271,59 @@ class Night:
         self.uri, self.origin, self.cookie = uri, origin, cookie
         self.clients = [Client(i, None) for i in range(clients)]
         self.latencies: list[tuple[float, float]] = []  # (received at, ms after sent_at)
+        self.sizes: list[tuple[float, str, int]] = []  # (received at, type, bytes)
         self.stopping = False
         self.sockets: dict[int, Any] = {}
         self.pending: set[asyncio.Future[None]] = set()
+        self.connected_at: dict[str, list[float]] = {}  # server -> monotonic connect times
+        self.resync_ms: list[float] = []  # resync asked -> its snapshot, per client
 
     def send_later(self, ws: Any, frame: str) -> None:
         task = asyncio.ensure_future(ws.send(frame))
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)
 
-    def handle(self, client: Client, message: dict[str, Any], ws: Any) -> None:
+    def handle(self, client: Client, frame: str, ws: Any) -> None:
+        """Apply a frame as the dashboard does (support/client.py: the protocol's rule)."""
+        message = json.loads(frame)
         kind = message["type"]
+        state = client.state
+        sampled = client.index == 0 or (kind == "pattern_progress" and client.follow)
+        if sampled and kind in INCREMENTAL:  # one reader; every subscriber's minutes
+            self.sizes.append((time.time(), kind, len(frame)))
         if kind == "snapshot":
-            client.seqs = {g["game_id"]: g["seq"] for g in message["games"]}
-            client.view = {g["game_id"]: view_of(g) for g in message["games"]}
+            replaced = state.apply_snapshot(message)
             if client.gap_open:
                 client.repaired += 1
+                self.resync_ms.append((time.monotonic() - client.resync_asked) * 1000)
             client.gap_open = False
-            if client.follow is None and message["games"] and client.index % 10 == 0:
-                games = sorted(client.seqs)
-                client.follow = games[client.index // 10 % len(games)]
-            if client.follow:
-                self.send_later(ws, json.dumps({"action": "subscribe", "game_id": client.follow}))
+            resubscribe = message["reason"] == "connect" or client.follow in replaced
+            if client.follow in state.games and resubscribe:
+                self.subscribe(ws, client.follow)
+            self.choose_follow(client, ws)
             return
-        if kind in SCOREBOARD_TYPES:
-            game_id, seq = message["game_id"], message["seq"]
-            known = client.seqs.get(game_id, 0)
-            if seq <= known:
-                client.stale += 1
-                return
-            if seq > known + 1:
-                client.gaps += 1
-                if not client.gap_open:
-                    client.gap_open = True
-                    self.send_later(ws, json.dumps({"action": "resync", "seqs": client.seqs}))
-                return
-            client.seqs[game_id] = seq
-            if kind != "prediction":
-                client.view[game_id] = view_of(message["game"])
-                sent = dt.datetime.fromisoformat(message["sent_at"]).timestamp()
-                self.latencies.append((time.time(), (time.time() - sent) * 1000))
+        outcome = state.apply(message)
+        if outcome == "gap":
+            client.gaps += 1
+            if not client.gap_open:
+                client.gap_open = True
+                client.resync_asked = time.monotonic()
+                self.send_later(ws, json.dumps({"action": "resync", "seqs": state.seqs}))
+            return
+        if outcome == "applied" and kind in state.bumps and kind != "prediction":
+            sent = dt.datetime.fromisoformat(message["sent_at"]).timestamp()
+            self.latencies.append((time.time(), (time.time() - sent) * 1000))
+        self.choose_follow(client, ws)
+
+    def choose_follow(self, client: Client, ws: Any) -> None:
+        """One client in ten also follows one game, chosen once the board has games."""
+        if client.follow is None and client.index % 10 == 0 and client.state.games:
+            games = sorted(client.state.games)
+            client.follow = games[client.index // 10 % len(games)]
+            self.subscribe(ws, client.follow)
+
+    def subscribe(self, ws: Any, game_id: str) -> None:
+        self.send_later(ws, json.dumps({"action": "subscribe", "game_id": game_id}))
 
     async def run_client(self, client: Client) -> None:
         from websockets.asyncio.client import connect
@@ -309,9 +343,10 @@ class Night:
                     retry = 0
                     response = ws.response
                     client.server = response.headers.get("X-Served-By", "?") if response else "?"
+                    self.connected_at.setdefault(client.server, []).append(time.monotonic())
                     self.sockets[client.index] = ws
                     async for frame in ws:
-                        self.handle(client, json.loads(frame), ws)
+                        self.handle(client, frame if isinstance(frame, str) else frame.decode(), ws)
             except ConnectionClosed as exc:
                 if not self.stopping:
                     client.closes.append(
@@ -322,8 +357,10 @@ class Night:
                             exc.rcvd is not None,
                         )
                     )
-            except (OSError, InvalidHandshake, TimeoutError):
+            except (OSError, InvalidHandshake, TimeoutError) as exc:
                 client.connect_failures += 1
+                kind = f"{type(exc).__name__}: {str(exc)[:60]}"
+                client.failure_kinds[kind] = client.failure_kinds.get(kind, 0) + 1
             self.sockets.pop(client.index, None)
             if self.stopping:
                 return
@@ -340,10 +377,6 @@ class Night:
         while time.monotonic() < deadline and len(self.sockets) < len(self.clients):
             await asyncio.sleep(0.2)
         return tasks
-
-
-def view_of(game: dict[str, Any]) -> tuple[int, int, str]:
-    return (game["home"]["score"], game["away"]["score"], game["status"])
 
 
 # --- the database, read by the soak process itself --------------------------------------
@@ -387,8 +420,24 @@ def duplicate_rows() -> dict[str, int]:
         "snapshots": "SELECT count(*) - count(DISTINCT (game_id, status, period, elapsed_seconds,"
         " home_score, away_score)) FROM games_snapshot",
         "games": "SELECT count(*) - count(DISTINCT game_id) FROM games_game",
+        "minute_forecasts": "SELECT count(*) - count(DISTINCT (game_id, minute, model_version))"
+        " FROM predictions_minuteforecast",
     }
     return {name: int(db(sql)[0][0]) for name, sql in checks.items()}
+
+
+def web_snapshot_counts(port: int) -> dict[str, float]:
+    """Snapshot reads vs snapshot frames sent, from one web process's /metrics."""
+    counts: dict[str, float] = {}
+    url = f"http://127.0.0.1:{port}/metrics"
+    with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith(
+                ("livescores_snapshot_builds_total", "livescores_snapshots_sent_total")
+            ):
+                name, value = line.rsplit(" ", 1)
+                counts[name] = float(value)
+    return counts
 
 
 # --- the night ---------------------------------------------------------------------
@@ -414,6 +463,8 @@ async def kill_worker_mid_poll(stack: Stack, timeout: float = 30) -> dict[str, A
 
 
 async def soak(args: argparse.Namespace) -> dict[str, Any]:
+    global DB_NAME
+    DB_NAME = args.database
     raise_nofile()
     logs = Path(tempfile.mkdtemp(prefix="livescores-soak-"))
     stack = Stack(args.poll_seconds, args.replay_seconds, logs, args.server, args.clients)
@@ -431,15 +482,17 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         print(f"{len(night.sockets)} clients connected: {spread}", flush=True)
         stack.start_polling()
         started = time.monotonic()
-        plan = [
-            (0.3, "kill -9 daphne web1"),
-            (0.5, "kill -9 a worker mid-poll"),
-            (0.7, "restart Redis"),
-        ]
+        chosen = [EVENTS[name] for name in args.events]
+        plan = [(0.3 + 0.4 * i / max(1, len(chosen) - 1), what) for i, what in enumerate(chosen)]
         killed_at: dict[str, float] = {}
         warmed_up: float | None = None
+        worked_at: dict[str, float] = {}  # process -> when it first did work since its start
         while True:
             tick = replay_tick()
+            for name, marker in WORK_MARKERS.items():
+                stale = worked_at.get(name, -1.0) < stack.started_at[name]
+                if stale and marker in stack.log_since_start(name):
+                    worked_at[name] = time.monotonic()
             if warmed_up is None and db("SELECT 1 FROM predictions_prediction LIMIT 1"):
                 warmed_up = time.monotonic() + 5
             for name in ("web1", "web2", "worker1", "worker2", "beat"):
@@ -484,7 +537,8 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         mismatches, connected_at_end = 0, len(night.sockets)
         for client in night.clients:
             for game_id, (state, seq) in truth.items():
-                if client.view.get(game_id) != state or client.seqs.get(game_id) != seq:
+                known = client.state
+                if game_id not in known.games or known.view(game_id) != (*state, seq):
                     mismatches += 1
         for ws in list(night.sockets.values()):
             with contextlib.suppress(Exception):
@@ -493,6 +547,13 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         duplicates = duplicate_rows()
+        snapshot_counts = {
+            name: web_snapshot_counts(stack.web_ports[name]) for name in ("web1", "web2")
+        }
+        failure_kinds: dict[str, int] = {}
+        for client in night.clients:
+            for kind, n in client.failure_kinds.items():
+                failure_kinds[kind] = failure_kinds.get(kind, 0) + n
         tracebacks = {
             name: (logs / f"{name}.log").read_text(errors="replace").count("Traceback")
             for name in stack.processes
@@ -518,14 +579,20 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         ]
         return round(pct(chosen, 95), 1) if chosen else None
 
+    for name in ("web1", "web2"):  # a web process works once it holds a socket
+        since_start = [t for t in night.connected_at.get(name, []) if t >= stack.started_at[name]]
+        if since_start:
+            worked_at[name] = min(since_start)
+
     def growth(name: str) -> dict[str, Any]:
-        """RSS growth from warm-up (every code path has run once: 5 s after the first
-        forecast, or after a restart) to the end of the night."""
+        """RSS growth from warm-up to the end of the night. Warm-up: 5 s after the
+        process first did its work since it last (re)started (a worker ran a task, the
+        beat sent one, a web process held a socket), and not before 5 s after the
+        night's first forecast (when every code path, the model included, has run)."""
         samples = rss.get(name, [])
-        since = warmed_up or started
-        if name in stack.restarted:  # measure the process that ran to the end
-            restarts = [e["at_s"] for e in events if e.get("worker") == name or name in e["what"]]
-            since = max(since, started + (restarts[-1] if restarts else 0) + 5)
+        if name not in worked_at:
+            return {"rss_growth_pct": None, "note": "did no work after its last start"}
+        since = max(warmed_up or started, worked_at[name] + 5)
         warm_samples = [s for s in samples if s[0] >= since]
         if len(warm_samples) < 4:
             return {"rss_growth_pct": None, "note": "too few samples"}
@@ -534,6 +601,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             "rss_kib_first_sample": samples[0][1],
             "rss_kib_after_warmup": warm[1],
             "rss_kib_end": end[1],
+            "warm_from_s": round(since - started, 1),
             "rss_growth_pct": round((end[1] - warm[1]) / warm[1] * 100, 1),
             "rss_growth_pct_from_first_sample": round(
                 (end[1] - samples[0][1]) / samples[0][1] * 100, 1
@@ -541,6 +609,24 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             "restarted_during_night": name in stack.restarted,
         }
 
+    def bytes_by_decile() -> dict[str, dict[str, float | None]]:
+        """Mean bytes of each incremental message type, first vs last decile of the night."""
+        if not night.sizes:
+            return {}
+        first, last = min(t for t, _, _ in night.sizes), max(t for t, _, _ in night.sizes)
+        width = (last - first) or 1.0
+        out: dict[str, dict[str, float | None]] = {}
+        for kind in INCREMENTAL:
+            sizes = [(t, n) for t, k, n in night.sizes if k == kind]
+            head = [n for t, n in sizes if (t - first) / width < 0.1]
+            tail = [n for t, n in sizes if (t - first) / width >= 0.9]
+            out[kind] = {
+                "first_decile": round(sum(head) / len(head), 1) if head else None,
+                "last_decile": round(sum(tail) / len(tail), 1) if tail else None,
+            }
+        return out
+
+    first_p95, last_p95 = decile_p95(0), decile_p95(9)
     return {
         "command": "python -m benchmarks.soak " + " ".join(sys.argv[1:]),
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -550,6 +636,8 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             "platform": platform.platform(),
         },
         "settings": {
+            "server": args.server,
+            "events": args.events,
             "clients": args.clients,
             "poll_seconds": args.poll_seconds,
             "replay_seconds_per_poll": args.replay_seconds,
@@ -569,7 +657,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         "gaps_detected": sum(c.gaps for c in night.clients),
         "gaps_repaired": sum(c.repaired for c in night.clients),
         "unrepaired_gaps": sum(1 for c in night.clients if c.gap_open),
-        "stale_messages_dropped": sum(c.stale for c in night.clients),
+        "stale_messages_dropped": sum(c.state.stale for c in night.clients),
         "final_state_mismatches": mismatches,
         "duplicate_rows": sum(duplicates.values()),
         "duplicate_rows_by_table": duplicates,
@@ -579,8 +667,16 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             for name in ("web1", "web2", "worker1", "worker2", "beat")
         },
         "messages_timed": len(night.latencies),
-        "delivery_p95_ms_first_decile": decile_p95(0),
-        "delivery_p95_ms_last_decile": decile_p95(9),
+        "delivery_p95_ms_first_decile": first_p95,
+        "delivery_p95_ms_last_decile": last_p95,
+        "delivery_p95_last_over_first": round(last_p95 / first_p95, 2)
+        if first_p95 and last_p95
+        else None,
+        "bytes_per_message": bytes_by_decile(),
+        "resyncs_answered": len(night.resync_ms),
+        "resync_p95_ms": round(pct(night.resync_ms, 95), 1) if night.resync_ms else None,
+        "snapshots": snapshot_counts,
+        "connect_failure_kinds": failure_kinds,
         "delivery_p50_ms_all": round(pct([ms for _, ms in night.latencies], 50), 1)
         if night.latencies
         else None,
@@ -589,100 +685,148 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def write_doc(result: dict[str, Any]) -> None:
-    goals = {
-        "unexpected_closes": "0",
-        "unrepaired_gaps": "0",
-        "final_state_mismatches": "0",
-        "duplicate_rows": "0",
-    }
-    rows = [f"| `{k}` | {result[k]} | {v} |" for k, v in goals.items()]
-    rss_rows = [
-        f"| {name} | {r.get('rss_kib_after_warmup', '-')} | {r.get('rss_kib_end', '-')} | "
-        f"{r['rss_growth_pct']} | {'yes' if r.get('restarted_during_night') else 'no'} |"
-        for name, r in result["rss"].items()
-    ]
+def results_file(server: str) -> Path:
+    """benchmarks/results/soak.json (daphne) and soak-uvicorn.json."""
+    return RESULTS if server == "daphne" else RESULTS.with_name(f"soak-{server}.json")
+
+
+def _goal(value: Any, goal: str, met: bool) -> str:
+    return f"| {value} | {goal} | {'met' if met else '**missed**'} |"
+
+
+def _run_section(result: dict[str, Any]) -> str:
+    s = result["settings"]
+    server = s.get("server", "daphne")
     events = [
         f"* tick {e.get('at_tick', '-')} (t = {e.get('at_s', '-')} s): {e['what']}"
         + (f" — {e['worker']}, during a poll: {e['during_poll']}" if "worker" in e else "")
         for e in result["events"]
     ]
-    s = result["settings"]
-    text = f"""# Soak: a whole replay night, 1,000 clients, kills
+    ratio = result.get("delivery_p95_last_over_first")
+    rss = result["rss"]
+    growth_ok = all(r["rss_growth_pct"] is None or r["rss_growth_pct"] < 10 for r in rss.values())
+    rows = [
+        "| figure | result | goal | |",
+        "| --- | --- | --- | --- |",
+        "| `unexpected_closes` "
+        + _goal(result["unexpected_closes"], "0", not result["unexpected_closes"]),
+        "| `connect_failures` "
+        + _goal(result["connect_failures"], "0", not result["connect_failures"]),
+        "| `unrepaired_gaps` "
+        + _goal(result["unrepaired_gaps"], "0", not result["unrepaired_gaps"]),
+        "| `final_state_mismatches` "
+        + _goal(result["final_state_mismatches"], "0", not result["final_state_mismatches"]),
+        "| `duplicate_rows` " + _goal(result["duplicate_rows"], "0", not result["duplicate_rows"]),
+        "| delivery p95, last / first decile "
+        + _goal(
+            f"{result['delivery_p95_ms_last_decile']} / {result['delivery_p95_ms_first_decile']} ms"
+            f" = {ratio}",
+            "≤ 1.2",
+            ratio is not None and ratio <= 1.2,
+        ),
+        "| RSS growth per process " + _goal(result["rss_growth_pct"], "< 10 % each", growth_ok),
+    ]
+    sizes = [
+        f"| `{kind}` | {v['first_decile']} | {v['last_decile']} |"
+        for kind, v in result.get("bytes_per_message", {}).items()
+    ]
+    rss_rows = [
+        f"| {name} | {r.get('rss_kib_after_warmup', '-')} | {r.get('rss_kib_end', '-')} | "
+        f"{r.get('warm_from_s', '-')} | {r['rss_growth_pct']} | "
+        f"{'yes' if r.get('restarted_during_night') else 'no'} | {r.get('note', '')} |"
+        for name, r in rss.items()
+    ]
+    return f"""## {server}
 
-Measured {result["measured_at"]} on this machine ({result["machine"]["cpus"]} cores,
-Python {result["machine"]["python"]}, {result["machine"]["platform"]}); the machine is
-shared, so absolute times are indicative. Regenerate with:
-
-```bash
-{result["command"].strip()}
-```
-
-`benchmarks/soak.py` starts the deployment topology of `./bin/up --scale` with its own
-PostgreSQL database and Redis server: HAProxy (`deploy/haproxy.cfg`) in front of two
-{s.get("server", "daphne")} processes (`bin/serve`), two Celery workers and one beat.
-It replays the recorded night
-({s["games"]} games, {s["night_polls"]} polls) at one poll every {s["poll_seconds"]} s,
-{s["replay_seconds_per_poll"]} game seconds per poll, to {s["clients"]} WebSocket
-clients connected through HAProxy (initially {result["initial_spread"]}); one in ten
-also subscribes to one game. Clients act as the dashboard does: they apply each game's
-versions (`seq`) in order, ask for a snapshot (`resync`) on a gap, and reconnect with
-backoff and jitter. The night took {result["night_seconds"]} s.
-
-During the night:
+Measured {result["measured_at"]}: `{result["command"].strip()}`. {s["games"]} games,
+{s["night_polls"]} polls, one every {s["poll_seconds"]} s ({s["replay_seconds_per_poll"]} game
+seconds per poll), {s["clients"]} clients through HAProxy (initially
+{result["initial_spread"]}, at the end {result.get("final_spread")}). The night took
+{result["night_seconds"]} s. During the night:
 
 {chr(10).join(events)}
 
-## Figures
-
-| figure | result | goal |
-| --- | --- | --- |
 {chr(10).join(rows)}
-| `reconnected_clients` | {result["reconnected_clients"]} | those on the killed daphne |
-| `delivery_p95_ms_first_decile` | {result["delivery_p95_ms_first_decile"]} | |
-| `delivery_p95_ms_last_decile` | {result["delivery_p95_ms_last_decile"]} | not above the first |
 
 * Closes: {result["unexpected_closes"]} unexpected (codes {result["unexpected_close_codes"]}),
-  {result["expected_closes"]} expected (sockets on the daphne killed with -9).
-  Clients still connected at the end: {result["connected_at_end"]} of {s["clients"]}.
+  {result["expected_closes"]} expected (sockets on the daphne killed with -9); clients
+  connected at the end: {result["connected_at_end"]} of {s["clients"]}. Failed connects by
+  cause: {result.get("connect_failure_kinds") or "none"}.
 * Gaps: {result["gaps_detected"]} seen, {result["gaps_repaired"]} repaired by a snapshot,
   {result["unrepaired_gaps"]} open at the end; {result["stale_messages_dropped"]} stale
-  messages dropped by the sequence check.
-* Final state: every client's last view of every game (score, status, `seq`) compared with
-  the database: {result["final_state_mismatches"]} mismatches.
-* Duplicate rows (minute rows per game and minute, predictions per game, snapshots per
-  state): {result["duplicate_rows_by_table"]}.
-* Delivery: time from the message being built in the poll (before its commit) to a
-  client receiving it, over {result["messages_timed"]} messages; p50 of all
-  {result["delivery_p50_ms_all"]} ms. The deciles split the night by time received.
-* Tracebacks in the processes' logs: {result["tracebacks_in_logs"]}.
-* Where the clients were: {result["initial_spread"]} at the start,
-  {result.get("final_spread")} at the end. Sockets are long-lived: the clients of the
-  killed daphne reconnected to the one left standing and stay there after the restarted
-  one is back (HAProxy balances new sockets only), so the survivor carries twice the
-  sockets, more memory and later deliveries for the rest of the night; that is most of
-  the difference between the first and the last decile.
-* A worker killed mid-poll leaves the poll lock to expire (`POLL_LOCK_SECONDS`, 30 s):
-  polls pause that long, then the replay continues where it was (the cursor is in
-  PostgreSQL, so the Redis restart does not rewind it either).
+  messages dropped by the sequence check. Resyncs answered: {result.get("resyncs_answered")},
+  p95 {result.get("resync_p95_ms")} ms from asking to the snapshot.
+* Snapshots per web process (read from the database vs sent to sockets, from
+  `/metrics` at the end; a restarted process counts from its restart):
+  {result.get("snapshots")}.
+* Final state: every client's last view of every game (score, status, `seq`) against
+  the database: {result["final_state_mismatches"]} mismatches. Duplicate rows:
+  {result["duplicate_rows_by_table"]}.
+* Delivery: from the message being built (before its commit) to a client receiving it,
+  over {result["messages_timed"]} messages; p50 of all {result["delivery_p50_ms_all"]} ms.
+  The deciles split the night by time received.
+* Tracebacks in the logs: {result["tracebacks_in_logs"]}.
 
-### Memory (RSS, KiB; a worker counts its pool processes)
+Bytes per incremental message (mean, as received by one reader and one subscriber),
+first and last decile of the night:
 
-Growth from warm-up to the end of the night. Warm-up: 5 s after the night's first
-forecast (the first time every code path, the forecast model included, has run); a
-restarted process is measured from 5 s after its restart. Goal: below 10 %. The first
-sample (before any poll) is in `soak.json` too.
+| message | first decile | last decile |
+| --- | --- | --- |
+{chr(10).join(sizes)}
 
-| process | after warm-up | end | growth % | restarted |
-| --- | --- | --- | --- | --- |
+Memory (RSS, KiB; a worker counts its pool processes), from warm-up (see above) to the
+end of the night:
+
+| process | after warm-up | end | warm from (s) | growth % | restarted | note |
+| --- | --- | --- | --- | --- | --- | --- |
 {chr(10).join(rss_rows)}
+"""
 
-Raw figures: `benchmarks/results/soak.json`.
+
+def write_doc() -> None:
+    """docs/soak.md from the committed results of each server that has one."""
+    runs = [
+        json.loads(results_file(server).read_text())
+        for server in ("daphne", "uvicorn")
+        if results_file(server).exists()
+    ]
+    machine = runs[0]["machine"] if runs else {}
+    text = f"""# Soak: a whole replay night, 1,000 clients, kills
+
+`benchmarks/soak.py` starts the deployment topology of `./bin/up --scale` with its own
+PostgreSQL database and Redis server: HAProxy (`deploy/haproxy.cfg`) in front of two web
+processes (`bin/serve`: daphne, or uvicorn with `--server uvicorn`), two Celery workers
+and one beat, all real processes. It replays the recorded night, accelerated, to 1,000
+WebSocket clients connected through HAProxy; one in ten also subscribes to one game.
+Clients act as the dashboard does (`support/client.py`, the protocol's sequence rule
+read from the schemas): they apply each game's versions and the board version in order,
+ask for a resync with their `seqs` on a gap, re-subscribe to a followed game that came
+back changed, and reconnect with backoff and jitter. During the night it kills one web
+process with -9 (restarted 5 s later), kills the worker running a poll with -9, and
+restarts Redis; at the end every client's view is compared with the database.
+
+Measured on this machine ({machine.get("cpus")} cores, Python {machine.get("python")},
+{machine.get("platform")}); the machine is shared, so absolute times are indicative.
+A smaller run of the same code (100 clients, a web process killed and a Redis restart)
+is part of the test suite (`tests/system/test_soak.py`).
+
+Warm-up, for memory: 5 s after the process first did its work since it last (re)started
+(a worker ran a task, the beat sent one, a web process held a socket), and not before
+5 s after the night's first forecast. A process that did no work after its restart (a
+web process restarted after its clients had moved to the other one) is not measured.
+
+Why the last decile can be slower than the first: sockets are long-lived, and the
+clients of the killed web process reconnect to the one left standing and stay there
+after the restarted one is back (HAProxy balances new sockets only), so from then on one
+process carries every socket.
+
+{chr(10).join(_run_section(run) for run in runs)}
+Raw figures: `benchmarks/results/soak.json` (daphne), `benchmarks/results/soak-uvicorn.json`.
 """
     DOC.write_text(text)
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--poll-seconds", type=float, default=2.0)
@@ -690,18 +834,35 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=10.0)
     parser.add_argument("--max-seconds", type=float, default=900.0)
     parser.add_argument("--server", choices=("daphne", "uvicorn"), default="daphne")
+    parser.add_argument(
+        "--events",
+        type=lambda text: [e for e in text.split(",") if e],
+        default=list(EVENTS),
+        help="faults during the night, in order: comma-separated of " + ", ".join(EVENTS),
+    )
+    parser.add_argument("--database", default=DB_NAME, help="the soak's own database")
     parser.add_argument("--no-write", action="store_true", help="print only")
-    args = parser.parse_args()
-    for tool in ("haproxy", "redis-server", "createdb"):
-        if shutil.which(tool) is None:
-            sys.exit(f"{tool} is needed (Debian packages haproxy, redis-server, postgresql-client)")
+    return parser.parse_args(argv)
+
+
+def missing_tools() -> list[str]:
+    return [tool for tool in ("haproxy", "redis-server", "createdb") if shutil.which(tool) is None]
+
+
+def main() -> None:
+    args = parse_args()
+    if missing_tools():
+        sys.exit(
+            f"{', '.join(missing_tools())} needed (Debian: haproxy redis-server postgresql-client)"
+        )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))  # still stop the stack
     result = asyncio.run(soak(args))
     print(json.dumps({k: v for k, v in result.items() if k not in ("rss",)}, indent=2))
     if not args.no_write:
-        RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-        write_doc(result)
-        print(f"wrote {RESULTS.relative_to(ROOT)} and {DOC.relative_to(ROOT)}")
+        out = results_file(args.server)
+        out.write_text(json.dumps(result, indent=2) + "\n")
+        write_doc()
+        print(f"wrote {out.relative_to(ROOT)} and {DOC.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

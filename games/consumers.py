@@ -21,7 +21,7 @@ from games import events
 from games.layer_watch import LayerWatch, watch_for
 from games.models import Game
 from games.payloads import games_with_history, minute_payload
-from games.snapshots import SharedBuilds, snapshot_frame
+from games.snapshots import SNAPSHOTS_SENT, SharedBuilds, snapshot_frame
 from games.socket_limits import SLOT_RENEW_SECONDS, TokenBucket, slots_for_loop
 from games.socket_sessions import session_user, user_group
 
@@ -150,6 +150,7 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         self.watch.add(self)
         await self.watch_session()
         await self.send(text_data=await snapshot_frame("connect"))
+        SNAPSHOTS_SENT.labels("connect").inc()
 
     async def claim_socket_slot(self) -> bool:
         """Count the socket for its user across all processes; refuse one over the cap."""
@@ -248,6 +249,7 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         for group in self.joined_groups():
             await self.channel_layer.group_add(group, self.channel_name)
         await self.send(text_data=snapshot_frame)
+        SNAPSHOTS_SENT.labels("layer_restart").inc()
 
     async def close_for_layer_outage(self) -> None:
         await self.send_json(
@@ -336,6 +338,7 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(events.error_message("invalid_seq", problem))
             return
         await self.send(text_data=await snapshot_frame("resync", seqs))
+        SNAPSHOTS_SENT.labels("resync").inc()
 
     async def game_update(self, event: events.LayerEvent) -> None:
         for frame in event["frames"]:  # JSON encoded once by the sender, not per client

@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, TypedDict
 
 from channels import DEFAULT_CHANNEL_LAYER
 from channels.layers import channel_layers, get_channel_layer
@@ -83,14 +83,13 @@ class GamePayload(TypedDict):
     pattern_progress: int
     pattern_length: int
     seq: int
-    # In score_update / game_final only when that version recorded an actual outcome.
-    prediction: NotRequired[dict[str, Any] | None]
 
 
 class GameWithHistory(GamePayload):
     """A game as ``snapshot`` and ``subscribed`` carry it: its state, its prediction (or
     null) and its win-probability curve (bounded in a snapshot, whole in subscribed)."""
 
+    prediction: dict[str, Any] | None
     win_probability: list[WinProbabilityPoint]  # ordered by minute; [] before the first
 
 

@@ -64,11 +64,8 @@ def clock_display(seconds: float | None) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
-def game_payload(game: Game, *, with_prediction: bool = False) -> GamePayload:
-    """A game's state (constant size); its prediction (possibly null) only when asked for.
-
-    Select the games with ``select_related("prediction")`` to read them in one query.
-    """
+def game_payload(game: Game) -> GamePayload:
+    """A game's state: the same size at any minute of the game."""
 
     def team(side: str) -> TeamPayload:
         return {
@@ -98,19 +95,16 @@ def game_payload(game: Game, *, with_prediction: bool = False) -> GamePayload:
         "pattern_length": PREDICTION_MINUTE,
         "seq": game.seq,
     }
-    if with_prediction:
-        payload["prediction"] = (
-            game.prediction.as_payload() if hasattr(game, "prediction") else None
-        )
     return payload
 
 
 def games_with_history(
     games: Iterable[Game], *, curve_points: int | None = None
 ) -> list[GameWithHistory]:
-    """Games as ``snapshot`` and ``subscribed`` carry them: state, prediction and the
-    win-probability curve (every point, or at most ``curve_points`` spread over the game).
-    The curves of all the games are read in one query."""
+    """Games as ``snapshot`` and ``subscribed`` carry them: state, prediction (or null)
+    and the win-probability curve (every point, or at most ``curve_points`` spread over
+    the game). Select the games with ``select_related("prediction")``; the curves of all
+    the games are read in one query."""
     games = list(games)
     series = win_probabilities([game.pk for game in games])
     out: list[GameWithHistory] = []
@@ -118,7 +112,8 @@ def games_with_history(
         curve = series[game.pk]
         if curve_points is not None:
             curve = thin_curve(curve, curve_points)
-        out.append({**game_payload(game, with_prediction=True), "win_probability": curve})  # type: ignore[typeddict-item]
+        prediction = game.prediction.as_payload() if hasattr(game, "prediction") else None
+        out.append({**game_payload(game), "prediction": prediction, "win_probability": curve})
     return out
 
 

@@ -7,7 +7,6 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -129,14 +128,17 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
         Snapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
         MinuteDifferential.objects.bulk_create(minutes, ignore_conflicts=True)
         result.snapshots, result.minutes = len(snapshots), len(minutes)
-        predictions = signals.collect_outcome_payloads(outcomes) if outcomes else {}
-        scoreboard_messages, detail = _messages(observed, minutes, predictions)
+        scoreboard_messages, detail = _messages(observed, minutes)
         events.send_on_commit([(events.SCOREBOARD_GROUP, scoreboard_messages), *detail])
-        _announce(minutes, result.predictions_queued)
+        _announce(minutes, result.predictions_queued, outcomes)
     return result
 
 
-def _announce(minutes: list[MinuteDifferential], forecasts_due: list[str]) -> None:
+def _announce(
+    minutes: list[MinuteDifferential],
+    forecasts_due: list[str],
+    outcomes: dict[str, tuple[int | None, int | None]],
+) -> None:
     """After commit (and after this poll's pushes): what closed, for the apps above."""
     if minutes:
         closed: dict[str, list[int]] = {}
@@ -145,15 +147,16 @@ def _announce(minutes: list[MinuteDifferential], forecasts_due: list[str]) -> No
         signals.announce_on_commit(signals.minutes_closed, closed=closed)
     for game_id in forecasts_due:
         signals.announce_on_commit(signals.halftime_forecast_due, game_id=game_id)
+    if outcomes:
+        signals.announce_on_commit(signals.outcomes_known, outcomes=outcomes)
 
 
 def _messages(
     observed: list[tuple[Game, Observation]],
     minutes: list[MinuteDifferential],
-    predictions: dict[str, dict[str, Any]],
 ) -> tuple[list[events.GameMessage], list[tuple[str, list[events.PatternProgressMessage]]]]:
-    """One scoreboard message per changed game (its new version, with the prediction
-    when an outcome was just recorded on it) and the closed minutes for its subscribers.
+    """One scoreboard message per changed game (its new version) and the closed minutes
+    for its subscribers.
 
     Each is the same size at any minute of the game: nothing whose size grows with game
     time is read or sent (the win-probability curve travels in snapshot and subscribed).
@@ -165,8 +168,6 @@ def _messages(
     detail: list[tuple[str, list[events.PatternProgressMessage]]] = []
     for game, observation in observed:
         payload = game_payload(game)
-        if game.pk in predictions:
-            payload["prediction"] = predictions[game.pk]
         build = (
             events.game_final_message if observation.became_final else events.score_update_message
         )

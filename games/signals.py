@@ -1,16 +1,15 @@
 """What the live pipeline announces; other apps subscribe in their ``AppConfig.ready``.
 
 ``games`` never imports the apps above it: it sends these signals and whoever cares
-(``predictions``) connects a receiver. All but ``outcomes_known`` are sent after the
-poll's transaction commits (``announce_on_commit``), so a receiver only ever sees
-rows that are there for good, and a receiver that fails is logged, never undoes or
-repeats the poll.
+(``predictions``) connects a receiver. They are sent after the poll's transaction
+commits (``announce_on_commit``), so a receiver only ever sees rows that are there for
+good, and a receiver that fails is logged, never undoes or repeats the poll.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, cast
+from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -23,10 +22,8 @@ minutes_closed = Signal()
 # After commit. ``game_id``: minute 18 closed while halftime was still ahead, and this
 # poll claimed the game's halftime forecast (exactly one poll ever does).
 halftime_forecast_due = Signal()
-# Inside the poll's transaction, before its messages are built. ``outcomes``:
-# {game_id: (halftime differential | None, final margin | None)} just observed. A
-# receiver stores them atomically with the state that revealed them and returns
-# {game_id: payload} to ride as ``game.prediction`` in that version's own message.
+# After commit. ``outcomes``: {game_id: (halftime differential | None, final margin |
+# None)} a poll just observed (the halftime minute closed, the game went final).
 outcomes_known = Signal()
 
 
@@ -44,13 +41,3 @@ def announce_on_commit(signal: Signal, **kwargs: Any) -> None:
                 )
 
     transaction.on_commit(send)
-
-
-def collect_outcome_payloads(
-    outcomes: dict[str, tuple[int | None, int | None]],
-) -> dict[str, dict[str, Any]]:
-    """Send ``outcomes_known`` now (inside the transaction) and merge what receivers return."""
-    payloads: dict[str, dict[str, Any]] = {}
-    for _receiver, result in outcomes_known.send(sender=None, outcomes=outcomes):
-        payloads.update(cast(dict[str, dict[str, Any]], result or {}))
-    return payloads

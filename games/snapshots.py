@@ -43,7 +43,8 @@ SNAPSHOT_BUILDS = Counter(
 )
 SNAPSHOTS_SENT = Counter(
     "livescores_snapshots_sent",
-    "Snapshot frames sent by this web process.",
+    "Snapshots sent to sockets by this web process, by why: connect, resync (the client "
+    "asked), layer_restart (pushed to every socket after a Redis restart).",
     labelnames=["reason"],
     registry=REGISTRY,
 )
@@ -127,7 +128,6 @@ class BuiltSnapshot:
         head = events.snapshot_message([], self.board, reason, current)
         del head["games"]  # type: ignore[misc]
         games = ",".join(self.encoded[g] for g in changed)
-        SNAPSHOTS_SENT.labels(reason).inc()
         return f'{json.dumps(head)[:-1]}, "games": [{games}]}}'
 
 

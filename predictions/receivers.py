@@ -7,8 +7,7 @@ from typing import Any
 from games import signals
 from games.payloads import provide_win_probability
 from predictions.minute_forecasts import is_forecast_minute, win_probability_series
-from predictions.outcomes import record_outcomes
-from predictions.tasks import forecast_minutes, predict_game
+from predictions.tasks import forecast_minutes, predict_game, record_game_outcomes
 
 
 def queue_prediction(game_id: str) -> None:
@@ -36,8 +35,8 @@ def on_halftime_forecast_due(sender: Any, game_id: str, **kwargs: Any) -> None:
 
 def on_outcomes_known(
     sender: Any, outcomes: dict[str, tuple[int | None, int | None]], **kwargs: Any
-) -> dict[str, dict[str, Any]]:
-    return record_outcomes(outcomes)
+) -> None:
+    record_game_outcomes.delay({game_id: list(pair) for game_id, pair in outcomes.items()})
 
 
 def connect() -> None:

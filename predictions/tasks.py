@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from predictions.minute_forecasts import forecast_closed_minutes
+from predictions.outcomes import record_outcomes
 from predictions.services import PatternIncomplete, make_prediction
 
 
@@ -30,3 +31,16 @@ def predict_game(game_id: str) -> int:
 def forecast_minutes(closed: dict[str, list[int]]) -> int:
     """The forecasts of the minutes one poll closed ({game_id: [minute, ...]})."""
     return forecast_closed_minutes(closed)
+
+
+@shared_task(
+    autoretry_for=(OperationalError,),
+    retry_backoff=1,
+    retry_backoff_max=16,
+    retry_jitter=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def record_game_outcomes(outcomes: dict[str, list[int | None]]) -> int:
+    """The outcomes one poll observed ({game_id: [halftime, final]}) on the predictions."""
+    return record_outcomes({game_id: (h, f) for game_id, (h, f) in outcomes.items()})

@@ -104,17 +104,17 @@ class ClientState:
             return "gap"
         self.seqs[game_id] = seq
         kind = message["type"]
-        if kind == "prediction":
-            self.games.setdefault(game_id, {})["prediction"] = message["prediction"]
-        elif kind == "forecast.update":
-            point = {k: v for k, v in message["forecast"].items() if k != "model_version"}
-            self.curves.setdefault(game_id, {})[point["minute"]] = point
+        if kind in ("prediction", "forecast.update"):
+            game = self.games.setdefault(game_id, {})
+            game["seq"] = seq  # the game's version moved on with this message
+            if kind == "prediction":
+                game["prediction"] = message["prediction"]
+            else:
+                point = {k: v for k, v in message["forecast"].items() if k != "model_version"}
+                self.curves.setdefault(game_id, {})[point["minute"]] = point
         else:
-            previous = self.games.get(game_id, {})
-            game = dict(message["game"])
-            if "prediction" not in game and "prediction" in previous:
-                game["prediction"] = previous["prediction"]
-            self.games[game_id] = game
+            previous = self.games.get(game_id, {})  # a game update carries no prediction
+            self.games[game_id] = {**message["game"], "prediction": previous.get("prediction")}
         return "applied"
 
     def _take_game(self, game: dict[str, Any]) -> None:
@@ -124,4 +124,4 @@ class ClientState:
 
     def view(self, game_id: str) -> tuple[int, int, str, int]:
         game = self.games[game_id]
-        return (game["home"]["score"], game["away"]["score"], game["status"], game["seq"])
+        return (game["home"]["score"], game["away"]["score"], game["status"], self.seqs[game_id])

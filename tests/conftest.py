@@ -56,3 +56,11 @@ def night(django_db_setup: Any, django_db_blocker: Any) -> Any:
 
     with django_db_blocker.unblock():
         return recorded_night()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/night.json.gz from this tree's recorded night",
+    )

@@ -107,16 +107,27 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
     }
     forecasts = [m for m in seen if m["type"] == "prediction" and m["game_id"] == game_id]
     assert forecasts and forecasts[0]["prediction"]["halftime"]["actual"] is None
-    # The actual outcome arrives inside the game's own update of that version.
-    outcomes = [
-        m["game"]["prediction"]
-        for m in seen
-        if m["type"] in ("score_update", "game_final")
-        and m["game_id"] == game_id
-        and "prediction" in m["game"]
+    # The actual outcomes arrive as the game's next versions: prediction messages of their
+    # own, after the update that revealed them (a game update never carries a prediction).
+    assert [m["prediction"]["halftime"]["actual"] is not None for m in forecasts] == [
+        False,
+        True,
+        True,
     ]
-    assert outcomes and outcomes[-1]["halftime"]["actual"] is not None
-    assert outcomes[-1]["final"]["actual"] == subscribed["game"]["differential"]
+    assert [m["prediction"]["final"]["actual"] for m in forecasts][:2] == [None, None]
+    assert forecasts[-1]["prediction"]["final"]["actual"] == subscribed["game"]["differential"]
+    final = next(m for m in seen if m["type"] == "game_final" and m["game_id"] == game_id)
+    assert final["seq"] + 1 == forecasts[-1]["seq"]
+    assert all(
+        "prediction" not in m["game"]
+        for m in seen
+        if "game" in m
+        and m["type"]
+        in (
+            "score_update",
+            "game_final",
+        )
+    )
     # One scoreboard message per version of the game, each exactly once (a subscriber
     # too): its seq climbs 1, 2, 3, ...
     scoreboard = [

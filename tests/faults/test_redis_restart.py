@@ -75,6 +75,7 @@ async def test_polls_persist_through_a_redis_restart_and_open_sockets_resync(
     await poll(3.5, 5, 2)
     first = await next_of(client, "score_update")
     assert first["game"]["home"]["score"] == 5
+    assert (await next_of(client, "board"))["board"]["version"] == 1  # the game's first poll
 
     stack.stop()  # SIGKILL: every group membership and queued message is gone
     run = await poll(4.5, 8, 2)  # no lock, no push: still persisted

@@ -81,3 +81,23 @@ def test_a_second_beat_waits_and_takes_over_when_the_first_is_killed(
     first.stop(signal.SIGKILL)  # no goodbye: the lock has to expire (4 s here)
     assert wait_until(lambda: second.sends() >= 2, 30), second.text()
     assert ACQUIRED in second.text()
+
+
+def test_the_beat_outlives_a_redis_that_is_still_restarting(
+    throwaway_redis: ThrowawayRedis, tmp_path: Path
+) -> None:
+    """The beat's tick meets Redis gone, and taking its lock again fails too while Redis
+    is still down: it retries until Redis is back, then sends polls again."""
+    beat = Beat("beat", throwaway_redis.url, tmp_path)
+    try:
+        assert wait_until(lambda: beat.sends() >= 2, 30), beat.text()
+        throwaway_redis.stop()
+        assert wait_until(lambda: "Redis still unavailable" in beat.text(), 20), beat.text()
+        time.sleep(2)  # several failed retries
+        throwaway_redis.start()
+        sent = beat.sends()
+        assert wait_until(lambda: beat.sends() >= sent + 2, 30), beat.text()
+        assert beat.process.poll() is None
+        assert "beat raised exception" not in beat.text()
+    finally:
+        beat.stop(signal.SIGKILL)

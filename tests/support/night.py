@@ -59,9 +59,11 @@ class PollRecord:
 
 @dataclass
 class TaskRecord:
-    """One forecast of one game (``forecast_minute``) or the minute-18 prediction."""
+    """What a task did after a poll: one game-minute's forecast (``forecast``), a game's
+    minute-18 prediction (``prediction``) or a poll's outcomes (``outcomes``)."""
 
     tick: int
+    kind: str
     game_id: str
     minute: int
     queries: int
@@ -181,10 +183,13 @@ async def _play(cookie: bytes) -> RecordedNight:
         real_send_now(batches)
 
     def counted(name: str, real: Any) -> Any:
-        def run(game_id: str, minute: int = 18) -> Any:
+        def run(*args: Any) -> Any:
             with CaptureQueriesContext(connection) as queries:
-                result = real(game_id, minute) if name == "forecast" else real(game_id)
-            tasks.append(TaskRecord(current[-1].tick, game_id, minute, len(queries)))
+                result = real(*args)
+            game_id, minute = (args[0], args[1]) if name == "forecast" else ("", 0)
+            if name == "prediction":
+                game_id, minute = args[0], 18
+            tasks.append(TaskRecord(current[-1].tick, name, game_id, minute, len(queries)))
             return result
 
         return run
@@ -208,13 +213,11 @@ async def _play(cookie: bytes) -> RecordedNight:
                 counted("forecast", minute_forecasts.forecast_minute),
             )
         )
-        patches.enter_context(
-            mock.patch.object(
-                prediction_tasks,
-                "make_prediction",
-                counted("prediction", prediction_tasks.make_prediction),
+        for name, attribute in (("prediction", "make_prediction"), ("outcomes", "record_outcomes")):
+            real = getattr(prediction_tasks, attribute)
+            patches.enter_context(
+                mock.patch.object(prediction_tasks, attribute, counted(name, real))
             )
-        )
         await sockets["early"].open()
         for tick in range(ticks):
             if tick == 1:
