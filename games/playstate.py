@@ -271,8 +271,12 @@ def action_from_archive(row: Mapping[str, Any], home_tricode: str, away_tricode:
 
 
 def sort_actions(actions: Iterable[PlayAction]) -> list[PlayAction]:
-    """Game order: elapsed time, then the feed's order (as ``games.history`` sorts)."""
-    return sorted(actions, key=lambda a: (a.elapsed, a.number))
+    """Game order: period, clock (running down), then the feed's order.
+
+    The same order as ``games.history``'s (elapsed time, actionNumber), except that at a
+    boundary between periods the earlier period's last actions come first.
+    """
+    return sorted(actions, key=lambda a: (a.period, -a.seconds_left, a.number))
 
 
 # --- the state and the fold -------------------------------------------------------------
@@ -394,7 +398,7 @@ def step(state: PlayState, action: PlayAction) -> PlayState:
     first = state.first_possession
     if first is None and state.period == 1 and action.kind != "period":
         # Rule 7/8 in the first period: the first side known to have the ball.
-        proven = _proven_possession(action)
+        proven = proven_possession(action)
         if proven is not None:
             first = proven
     pending, pending_side = state.free_throws_pending, state.free_throw_side
@@ -445,7 +449,7 @@ def step(state: PlayState, action: PlayAction) -> PlayState:
     )
 
 
-def _proven_possession(action: PlayAction) -> Side | None:
+def proven_possession(action: PlayAction) -> Side | None:
     """The side an action proves had the ball when it happened (rules 7 and 8)."""
     side = action.side
     if side is None:
@@ -457,6 +461,23 @@ def _proven_possession(action: PlayAction) -> Side | None:
     if action.kind == "foul" and action.team_foul:
         return other(side)
     return None
+
+
+def at_time(state: PlayState, period: int, seconds_left: float) -> PlayState:
+    """The state at a later instant with no action in between: the clock has run on and,
+    if ``period`` is a later one, new periods have started (rule 9, per-period resets)."""
+    if period < state.period or (period == state.period and seconds_left > state.seconds_left):
+        raise ValueError(
+            f"{period}/{seconds_left} s is before the state ({state.period}/{state.seconds_left})"
+        )
+    while state.period < period:
+        state = _start_period(state, state.period + 1)
+    capped = state.timeouts_home, state.timeouts_away
+    if period == REGULATION_PERIODS and seconds_left < LATE_FOURTH_SECONDS:
+        capped = tuple(min(n, TIMEOUTS_MAX_LATE_FOURTH) for n in capped)  # type: ignore[assignment]
+    return replace(
+        state, seconds_left=seconds_left, timeouts_home=capped[0], timeouts_away=capped[1]
+    )
 
 
 def fold(actions: Iterable[PlayAction], state: PlayState | None = None) -> Iterator[PlayState]:
