@@ -493,7 +493,8 @@ class StateModel:
         )
         (directory / CARD_FILE).write_text(json.dumps(body, indent=1) + "\n")
         # Deterministic bytes: np.savez writes zip entries with a fixed timestamp.
-        np.savez(directory / TREES_FILE, **self.trees.arrays())
+        arrays: dict[str, Any] = self.trees.arrays()
+        np.savez(directory / TREES_FILE, **arrays)
 
     @classmethod
     def load(cls, directory: Path) -> StateModel:

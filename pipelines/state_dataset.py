@@ -137,13 +137,13 @@ class StateTable:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(
-            path,
-            games=np.array(json.dumps([asdict(g) for g in self.games])),
-            game=self.game,
-            kind=self.kind,
+        arrays: dict[str, Any] = {
+            "games": np.array(json.dumps([asdict(g) for g in self.games])),
+            "game": self.game,
+            "kind": self.kind,
             **{f"row_{k}": v for k, v in self.rows.items()},
-        )
+        }
+        np.savez_compressed(path, **arrays)
 
     @classmethod
     def load(cls, path: Path) -> StateTable:
@@ -208,7 +208,7 @@ def period_at(elapsed: float) -> int:
 
 def state_row(state: PlayState) -> tuple[float, ...]:
     """The ``ROW_FIELDS`` after ``elapsed``/``period``/``seconds_left`` of one state."""
-    possession = {HOME: 1.0, AWAY: -1.0}.get(state.possession or "", np.nan)
+    possession = {HOME: 1.0, AWAY: -1.0}[state.possession] if state.possession else np.nan
     pending = float(state.free_throws_pending)
     if state.free_throw_side == AWAY:
         pending = -pending
@@ -268,10 +268,10 @@ def game_states(
     if awarded:
         extra = np.empty((len(awarded), len(ROW_FIELDS)), dtype=np.float32)
         for i, k in enumerate(awarded):
-            state, t = states[k], float(elapsed[k])
-            extra[i, 0] = t
+            state, when = states[k], float(elapsed[k])
+            extra[i, 0] = when
             extra[i, 1] = state.period
-            extra[i, 2] = regime_seconds_left(state.period, t)
+            extra[i, 2] = regime_seconds_left(state.period, when)
             extra[i, 3:] = state_row(state)
         out = np.concatenate([out, extra])
         kinds += [KIND_FREE_THROWS] * len(awarded)

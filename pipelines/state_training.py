@@ -142,8 +142,8 @@ def masked(x: np.ndarray, seed: int = MASK_SEED) -> np.ndarray:
     """A copy of the feature matrix with the unknown-field shares blanked (NaN)."""
     out = x.copy()
     u = np.random.default_rng(seed).random(len(x))
-    pbp = [FEATURES.index(f) for f in PBP_ONLY]
-    board = [FEATURES.index(f) for f in SCOREBOARD]
+    pbp = np.array([FEATURES.index(f) for f in PBP_ONLY])
+    board = np.array([FEATURES.index(f) for f in SCOREBOARD])
     out[np.ix_(u < MASK_PBP_SHARE, pbp)] = np.nan
     out[np.ix_(u < MASK_ALL_SHARE, board)] = np.nan
     return out
@@ -370,8 +370,8 @@ def train_state_model(
     seasons = {g.season for g in table.games}
     if not set(TRAIN_SEASONS + CALIBRATION_SEASONS) <= seasons:
         raise ValueError(f"need seasons {TRAIN_SEASONS + CALIBRATION_SEASONS}, have {seasons}")
-    table = split_seasons(table, pregame_table(table.games), TRAIN_SEASONS + CALIBRATION_SEASONS)
-    all_table, all_pre = table.table, table.pregame
+    used = split_seasons(table, pregame_table(table.games), TRAIN_SEASONS + CALIBRATION_SEASONS)
+    all_table, all_pre = used.table, used.pregame
     final_games = np.array([g.final_margin for g in all_table.games], dtype=float)
     game_season = np.array([g.season for g in all_table.games])
     k, carry, strength_table = choose_strength(
@@ -383,7 +383,7 @@ def train_state_model(
     progress(f"strength: {k:g} pseudo-games at {carry:g} x last season (chosen on 2023-24)")
     train = split_seasons(all_table, all_pre, TRAIN_SEASONS)
     val = split_seasons(all_table, all_pre, CALIBRATION_SEASONS)
-    data = {}
+    data: dict[str, dict[str, Any]] = {}
     for name, part in (("train", train), ("val", val)):
         cols = table_columns(part.table, part.pregame, k, carry)
         live = cols["regime_seconds_left"] > 0
