@@ -263,9 +263,12 @@ def fit_isotonic(p: np.ndarray, y: np.ndarray) -> Isotonic:
 
 
 def fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """(a, b) of P = sigmoid(a + b z): a one-feature logistic on the logit."""
+    """(a, b) of P = sigmoid(a + b z): a one-feature logistic on the logit (the identity
+    (0, 1) when ``y`` has one class: nothing to calibrate against)."""
     from sklearn.linear_model import LogisticRegression
 
+    if len(np.unique(y)) < 2:
+        return 0.0, 1.0
     model = LogisticRegression(C=1e4, max_iter=1000).fit(z[:, None], y)
     return float(model.intercept_[0]), float(model.coef_[0][0])
 
