@@ -33,7 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from games.clock import period_length
-from games.playstate import PlayAction, PlayState, action_from_live, fold, sort_actions
+from games.playstate import (
+    PlayAction,
+    PlayState,
+    action_from_live,
+    fold,
+    other,
+    sort_actions,
+    step,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +152,7 @@ def agreement(games: Sequence[LiveGame]) -> dict[str, Any]:
     """Agreement rates for the three views (see the module docstring), over all games."""
     names = ("live_actions", "archive_actions", "live_instants", "archive_instants", "grid")
     views = {name: Tally() for name in names}
+    bonus = Tally()
     by_kind: dict[str, Tally] = {}
     for game in games:
         archive_like = [a for a in game.actions if a.kind in ARCHIVE_KINDS]
@@ -156,11 +165,26 @@ def agreement(games: Sequence[LiveGame]) -> dict[str, Any]:
                         tally = by_kind.setdefault(following.kind, Tally())
                         tally.add(state.possession, following.possession)
         _grid(archive_like, views["grid"])
+        _bonus(archive_like, bonus)
     return {
         "games": len(games),
+        "bonus_vs_inpenalty_qualifier": bonus.as_dict(),
         **{name: tally.as_dict() for name, tally in views.items()},
         "archive_by_next_kind": {k: v.as_dict() for k, v in sorted(by_kind.items())},
     }
+
+
+def _bonus(actions: list[PlayAction], tally: Tally) -> None:
+    """Team fouls: was the fouled side in the bonus before the foul (the fold) when the
+    feed marks the foul ``inpenalty``? (Agreement counted as for possession.)"""
+    state = PlayState()
+    for action in actions:
+        if action.kind == "foul" and action.team_foul and action.side is not None:
+            fouled = other(action.side)
+            before = state if state.period == action.period else PlayState(period=action.period)
+            truth = "yes" if "inpenalty" in action.qualifiers else "no"
+            tally.add("yes" if before.in_bonus(fouled) else "no", truth)
+        state = step(state, action)
 
 
 def _grid(actions: list[PlayAction], tally: Tally) -> None:

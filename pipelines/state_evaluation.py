@@ -172,7 +172,9 @@ def evaluate_table(
         section["ratio_to_stern"] = section["brier"]["model"] / section["brier"]["stern"]
         report["protocols"][name] = section
     if minute_model_probs is not None:
-        report["reproduction"] = reproduction(rows, masks["minutes_1_47"], minute_model_probs)
+        report["reproduction"] = reproduction(
+            rows, masks["minutes_1_47"], minute_model_probs, probs["model"]
+        )
     grid = masks["all_states"]
     quarter = quarter_of(rows.rows["period"])
     report["reliability"] = {
@@ -219,9 +221,13 @@ def final_margin_section(
 
 
 def reproduction(
-    rows: StateTable, minutes: np.ndarray, probs: dict[tuple[str, int], dict[str, float]]
+    rows: StateTable,
+    minutes: np.ndarray,
+    probs: dict[tuple[str, int], dict[str, float]],
+    state_model: np.ndarray,
 ) -> dict[str, Any]:
-    """Today's minute model and its card baselines scored on this harness's minute rows."""
+    """Today's minute model and its card baselines scored on this harness's minute rows,
+    and the paired difference of the state model to each of them."""
     games = rows.games
     game_ids = [games[g].game_id for g in rows.game[minutes]]
     minute = (rows.rows["elapsed"][minutes] // 60).astype(int)
@@ -232,9 +238,14 @@ def reproduction(
     if missing:
         return out
     names = next(iter(probs.values())).keys()
+    mine = brier_each(state_model[minutes], y)
+    versus = {}
     for name in names:
         p = np.array([probs[k][name] for k in keys])
-        out[name] = float(brier_each(p, y).mean())
+        theirs = brier_each(p, y)
+        out[name] = float(theirs.mean())
+        versus[name] = paired(mine - theirs, rows.game[minutes])
+    out["state_model_minus"] = versus
     return out
 
 
@@ -269,6 +280,11 @@ def targets(report: dict[str, Any]) -> dict[str, Any]:
         "reliability_bins_500_plus_within_3pp": {
             "value": worst,
             "bins_checked": len(bins),
+            "outside": [
+                {"table": label, "bin": b["bin"], "n": b["n"], "gap_pp": b["gap_pp"]}
+                for label, b in bins
+                if abs(b["gap_pp"]) > tol
+            ],
             "met": bool(bins) and bool(worst <= tol),
         },
     }

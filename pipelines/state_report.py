@@ -48,13 +48,26 @@ def render(report: dict[str, Any], card: dict[str, Any]) -> str:
         ]
     repro = report.get("reproduction")
     if repro:
-        lines += ["## Harness check (minutes 1-47, today's models)", ""]
+        lines += [
+            "## Harness check (minutes 1-47, today's models)",
+            "",
+            "Today's per-minute model and its card's baselines, and the net-rating logistic "
+            "refitted as issue 18 defines it, scored by this harness on the same rows "
+            "(`docs/model-report.json` per_minute on 2024-25: model 0.15408, Stern 0.16816, "
+            "logistic 0.16823; issue 18: net-rating logistic 0.15373).",
+            "",
+        ]
         lines += ["| model | Brier |", "| --- | --- |"]
         for name, value in repro.items():
             if isinstance(value, float):
                 lines.append(f"| {name} | {value:.5f} |")
         net = report["protocols"]["minutes_1_47"]["brier"]["net_rating_logistic"]
         lines += [f"| net-rating logistic (refitted here) | {net:.5f} |", ""]
+        lines += ["State model - today's, paired bootstrap over games:", ""]
+        lines += [
+            f"- vs {name}: {_ci(value)}" for name, value in repro["state_model_minus"].items()
+        ]
+        lines.append("")
     lines += ["## Brier score", ""]
     for key, section in report["protocols"].items():
         lines += [
@@ -84,6 +97,14 @@ def render(report: dict[str, Any], card: dict[str, Any]) -> str:
         value = target["value"]
         shown = _ci(value) if isinstance(value, dict) else f"{value:.5g}"
         lines.append(f"| {name} | {shown} | {target['met']} |")
+    outside = report["targets"]["reliability_bins_500_plus_within_3pp"]["outside"]
+    if outside:
+        lines += ["", "Reliability bins of at least 500 states outside ±3 points:", ""]
+        lines += [
+            f"- {b['table']} {100 * b['bin'][0]:.0f}-{100 * b['bin'][1]:.0f} %: "
+            f"{b['n']} states, gap {b['gap_pp']:+.2f} pp"
+            for b in outside
+        ]
     lines += ["", "## Reliability (all states every 10 s)", ""]
     lines += _reliability_rows("all", report["reliability"]["all_states"])
     lines += ["", "### By quarter", ""]
