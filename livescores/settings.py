@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "games",
     "predictions",
     "dashboard",
+    "pipelines",
 ]
 
 MIDDLEWARE = [

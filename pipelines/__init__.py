@@ -1,0 +1,1 @@
+"""Offline pipelines: datasets, training, evaluation and reports (never imported by serving)."""
