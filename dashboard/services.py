@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
+from games.clock import OVERTIME_PERIOD_SECONDS, REGULATION_PERIOD_SECONDS, REGULATION_PERIODS
+from games.minutes import HALFTIME_MINUTE, PREDICTION_MINUTE
 from games.models import Board, Game, MinuteDifferential, PollOutcome, PollRun, Snapshot
 from games.payloads import (
     clock_display,
@@ -41,7 +43,22 @@ def _board(games: list[Game]) -> dict[str, Any]:
     return {
         "games": games_with_history(games),
         "minutes": minutes,
-        "protocol": client_rules(),  # which messages bump a version (docs/schemas x-seq)
+    }
+
+
+def page_constants() -> dict[str, Any]:
+    """What the pages' JS takes from the server instead of copying it (json_script
+    "livescores-constants"): the game's minutes and periods, and the protocol's sequence
+    rule (which messages bump a game's version: docs/schemas x-seq)."""
+    return {
+        "game": {
+            "forecast_minute": PREDICTION_MINUTE,
+            "halftime_minute": HALFTIME_MINUTE,
+            "regulation_periods": REGULATION_PERIODS,
+            "regulation_period_seconds": REGULATION_PERIOD_SECONDS,
+            "overtime_period_seconds": OVERTIME_PERIOD_SECONDS,
+        },
+        "protocol": client_rules(),
     }
 
 
@@ -94,7 +111,6 @@ def game_data(game: Game) -> dict[str, Any]:
     return {
         "games": games_with_history([game]),
         "minutes": {game.game_id: [dict(minute_payload(row)) for row in rows]},
-        "protocol": client_rules(),
         "recovered": [row.minute for row in rows if row.reconciled],
     }
 

@@ -34,6 +34,7 @@ def _night_context(day: dt.date, *, live: bool) -> dict[str, Any]:
         "live": live,
         "feed": settings.FEED,
         "replay": settings.FEED == "replay",
+        "constants": services.page_constants(),
     }
 
 
@@ -84,6 +85,7 @@ def game_detail(request: HttpRequest, game_id: str) -> HttpResponse:
             "feed": settings.FEED,
             "replay": settings.FEED == "replay",
             "current_night": services.current_night(),
+            "constants": services.page_constants(),
         },
     )
 

@@ -1,8 +1,7 @@
 // Chart.js charts (Chart.js comes from npm, loaded as /static/vendor/chart.js/chart.umd.js):
 // the minute-by-minute differential and the win-probability line, small on cards and full
 // size on the game page. Vertical markers are labelled ("forecast", "half", quarters, OT).
-
-import { HALFTIME, PATTERN, REGULATION, periodName } from "./format.js";
+// Every minute on an axis comes from `time` (gametime.js: the server's constants).
 
 const INK = "#1b1f24";
 const HIT = "#1a7f37";
@@ -55,24 +54,25 @@ function chartLib() {
   return Chart;
 }
 
-// The last minute the x-axis must show: regulation, or the end of the last overtime.
-export function lastMinute(rows, series = []) {
-  const seen = Math.max(0, ...rows.map((m) => m.minute), ...series.map((p) => p.minute));
-  if (seen <= REGULATION) return REGULATION;
-  return REGULATION + 5 * Math.ceil((seen - REGULATION) / 5);
-}
-
-// Quarter, halftime and overtime markers over the whole game (the game page).
-export function periodMarkers(end, withForecast = true) {
-  const lines = [{ x: 12, label: "Q2" }, { x: HALFTIME, label: "half", align: withForecast ? "left" : "center" }, { x: 36, label: "Q4" }];
-  if (withForecast) lines.splice(1, 0, { x: PATTERN, label: "forecast", align: "right" });
-  for (let start = REGULATION, period = 5; start < end; start += 5, period++) {
-    lines.push({ x: start, label: periodName(period) });
+// Period markers over the whole game up to minute `end` (the game page): every period's
+// start ("Q2", "half" where halftime falls, "Q4", "OT", "2OT", ...), and the forecast minute.
+export function periodMarkers(time, end, withForecast = true) {
+  const lines = time.periodStarts(end).map(({ minute, period }) =>
+    minute === time.halftimeMinute
+      ? { x: minute, label: "half", align: withForecast ? "left" : "center" }
+      : { x: minute, label: time.periodName(period) });
+  if (withForecast) {
+    const at = lines.findIndex((line) => line.x > time.forecastMinute);
+    lines.splice(at < 0 ? lines.length : at, 0, { x: time.forecastMinute, label: "forecast", align: "right" });
   }
   return lines;
 }
 
-const CARD_MARKERS = [{ x: PATTERN, label: "forecast", align: "right" }, { x: HALFTIME, label: "half", align: "left" }];
+// A card's markers: the forecast minute and halftime only.
+export const cardMarkers = (time) => [
+  { x: time.forecastMinute, label: "forecast", align: "right" },
+  { x: time.halftimeMinute, label: "half", align: "left" },
+];
 
 // One y-range for every card on a page: the largest |differential| or interval end, in 5s.
 export function sharedRange(games, minutesOf) {
@@ -94,7 +94,11 @@ export function halftimeHit(prediction) {
   return h.actual >= h.interval90[0] && h.actual <= h.interval90[1];
 }
 
-function differentialData(game, rows, { full, recovered }) {
+// The differential chart's datasets, in differentialChart's order (pure: no Chart.js).
+export function differentialData(time, game, rows, { full = false, recovered = [] } = {}) {
+  const forecastAt = time.forecastMinute;
+  const halftime = time.halftimeMinute;
+  const regulation = time.regulationMinutes;
   const p = game && game.prediction;
   const h = p ? p.halftime : null;
   const f = p ? p.final : null;
@@ -103,7 +107,7 @@ function differentialData(game, rows, { full, recovered }) {
   if (full && p) {
     for (const n of p.neighbours || []) {
       if (typeof n.minute18 === "number" && typeof n.halftime === "number") {
-        neighbours.push({ x: PATTERN, y: n.minute18 }, { x: HALFTIME, y: n.halftime }, { x: HALFTIME, y: null });
+        neighbours.push({ x: forecastAt, y: n.minute18 }, { x: halftime, y: n.halftime }, { x: halftime, y: null });
       }
     }
   }
@@ -111,17 +115,17 @@ function differentialData(game, rows, { full, recovered }) {
   const recoveredSet = new Set(recovered || []);
   return {
     neighbours,
-    ht95: h ? band(HALFTIME, h.interval95) : [],
-    ht90: h ? band(HALFTIME, h.interval90) : [],
-    final90: f && f.point !== null ? band(REGULATION, f.interval90) : [],
+    ht95: h ? band(halftime, h.interval95) : [],
+    ht90: h ? band(halftime, h.interval90) : [],
+    final90: f && f.point !== null ? band(regulation, f.interval90) : [],
     line: [{ x: 0, y: 0 }, ...rows.map((m) => ({ x: m.minute, y: m.differential }))],
-    htPoint: h ? [{ x: HALFTIME, y: h.point }] : [],
-    finalPoint: f && f.point !== null ? [{ x: REGULATION, y: f.point }] : [],
-    hit: hit === true ? [{ x: HALFTIME, y: h.actual }] : [],
-    miss: hit === false ? [{ x: HALFTIME, y: h.actual }] : [],
+    htPoint: h ? [{ x: halftime, y: h.point }] : [],
+    finalPoint: f && f.point !== null ? [{ x: regulation, y: f.point }] : [],
+    hit: hit === true ? [{ x: halftime, y: h.actual }] : [],
+    miss: hit === false ? [{ x: halftime, y: h.actual }] : [],
     imputed: rows.filter((m) => m.imputed).map((m) => ({ x: m.minute, y: m.differential })),
     recovered: rows.filter((m) => recoveredSet.has(m.minute)).map((m) => ({ x: m.minute, y: m.differential })),
-    end: lastMinute(rows),
+    end: time.lastMinute(rows),
   };
 }
 
@@ -136,14 +140,14 @@ const bandStyle = (label, color) => ({
 });
 
 // datasets[2] is the 90 % halftime band (the browser tests read it).
-export function differentialChart(canvas, { full = false } = {}) {
+export function differentialChart(canvas, { time, full = false }) {
   const Chart = chartLib();
   if (!Chart) return null;
   return new Chart(canvas, {
     type: "line",
     data: {
       datasets: [
-        { label: "similar games 18→24", borderColor: "rgba(120,120,120,.35)", borderWidth: 1,
+        { label: `similar games ${time.forecastMinute}→${time.halftimeMinute}`, borderColor: "rgba(120,120,120,.35)", borderWidth: 1,
           pointRadius: 0, spanGaps: false, parsing: false, data: [] },
         bandStyle("halftime 95 %", "rgba(11,92,173,.22)"),
         bandStyle("halftime 90 %", "rgba(11,92,173,.5)"),
@@ -164,12 +168,12 @@ export function differentialChart(canvas, { full = false } = {}) {
       maintainAspectRatio: false,
       interaction: { mode: "nearest", intersect: false },
       scales: {
-        x: { type: "linear", min: 0, max: REGULATION + 1, ticks: { stepSize: 6, includeBounds: false },
+        x: { type: "linear", min: 0, max: time.regulationMinutes + 1, ticks: { stepSize: time.periodMinutes / 2, includeBounds: false },
           title: { display: full, text: "game minute" }, grid: { color: "rgba(0,0,0,.06)" } },
         y: { suggestedMin: -10, suggestedMax: 10, title: { display: full, text: "home − away" } },
       },
       plugins: {
-        markers: { lines: full ? periodMarkers(REGULATION) : CARD_MARKERS },
+        markers: { lines: full ? periodMarkers(time, time.regulationMinutes) : cardMarkers(time) },
         legend: {
           display: full,
           labels: { boxWidth: 12, filter: (item, data) => data.datasets[item.datasetIndex].data.length > 0 },
@@ -181,15 +185,15 @@ export function differentialChart(canvas, { full = false } = {}) {
 }
 
 // range: a shared symmetric y-range (cards), or null to fit the data (game page).
-export function updateDifferential(chart, game, rows, { full = false, range = null, recovered = [] } = {}) {
+export function updateDifferential(chart, game, rows, { time, full = false, range = null, recovered = [] }) {
   if (!chart) return;
-  const d = differentialData(game, rows, { full, recovered });
+  const d = differentialData(time, game, rows, { full, recovered });
   const sets = chart.data.datasets;
   const order = [d.neighbours, d.ht95, d.ht90, d.final90, d.line, d.htPoint, d.finalPoint, d.hit, d.miss, d.imputed, d.recovered];
   order.forEach((data, i) => { sets[i].data = data; });
-  // One minute of room past the end, so the band drawn at minute 48 is not cut in half.
+  // One minute of room past the end, so the band drawn at the end of regulation is not cut in half.
   chart.options.scales.x.max = d.end + 1;
-  if (full) chart.options.plugins.markers.lines = periodMarkers(d.end);
+  if (full) chart.options.plugins.markers.lines = periodMarkers(time, d.end);
   if (range !== null) {
     chart.options.scales.y.min = -range;
     chart.options.scales.y.max = range;
@@ -198,7 +202,7 @@ export function updateDifferential(chart, game, rows, { full = false, range = nu
 }
 
 // Home win probability (0–100 %) by minute, with a 50 % line.
-export function winProbabilityChart(canvas, { full = false } = {}) {
+export function winProbabilityChart(canvas, { time, full = false }) {
   const Chart = chartLib();
   if (!Chart) return null;
   return new Chart(canvas, {
@@ -214,14 +218,14 @@ export function winProbabilityChart(canvas, { full = false } = {}) {
       responsive: true,
       maintainAspectRatio: false,
       scales: {
-        x: { type: "linear", min: 0, max: REGULATION, ticks: { stepSize: 12, display: full },
+        x: { type: "linear", min: 0, max: time.regulationMinutes, ticks: { stepSize: time.periodMinutes, display: full },
           title: { display: full, text: "game minute" }, grid: { display: full } },
         y: { min: 0, max: 100, ticks: { stepSize: full ? 25 : 50, callback: (v) => `${v}%`, display: full },
           title: { display: full, text: "home win probability" },
           grid: { color: (c) => (c.tick && c.tick.value === 50 ? "rgba(0,0,0,.3)" : "rgba(0,0,0,.06)") } },
       },
       plugins: {
-        markers: { lines: full ? periodMarkers(REGULATION, false) : [] },
+        markers: { lines: full ? periodMarkers(time, time.regulationMinutes, false) : [] },
         legend: { display: false },
         tooltip: { enabled: full },
       },
@@ -229,11 +233,15 @@ export function winProbabilityChart(canvas, { full = false } = {}) {
   });
 }
 
-export function updateWinProbability(chart, series, { full = false } = {}) {
+// The win-probability line's points (pure): minute, home win probability in %.
+export const winProbabilityPoints = (series) => series.map((p) => ({ x: p.minute, y: 100 * p.home_win_prob }));
+
+// end: the last minute to show (at least the series' own end), e.g. the closed minutes'.
+export function updateWinProbability(chart, series, { time, full = false, end = 0 }) {
   if (!chart) return;
-  chart.data.datasets[0].data = series.map((p) => ({ x: p.minute, y: 100 * p.home_win_prob }));
-  const end = lastMinute([], series);
-  chart.options.scales.x.max = end;
-  if (full) chart.options.plugins.markers.lines = periodMarkers(end, false);
+  chart.data.datasets[0].data = winProbabilityPoints(series);
+  const last = Math.max(end, time.lastMinute(series));
+  chart.options.scales.x.max = last;
+  if (full) chart.options.plugins.markers.lines = periodMarkers(time, last, false);
   chart.update("none");
 }

@@ -1,8 +1,6 @@
 // Formatting shared by every page: signed numbers, clocks, leads, times, DOM helper.
-
-export const REGULATION = 48;
-export const HALFTIME = 24;
-export const PATTERN = 18;
+// Game-time numbers (periods, halftime, the forecast minute) are not here: they come from
+// the server through gametime.js.
 
 export const signed = (v, digits = 0) =>
   v === null || v === undefined
@@ -11,13 +9,6 @@ export const signed = (v, digits = 0) =>
 export const num = (v, digits = 1) => (v === null || v === undefined ? "–" : Number(v).toFixed(digits));
 export const interval = (pair) => (pair ? `[${signed(pair[0])}, ${signed(pair[1])}]` : "–");
 export const percent = (p) => `${Math.round(100 * p)} %`;
-
-// "Q1", "Q4", "OT", "2OT" for a period number.
-export function periodName(period) {
-  if (period <= 4) return `Q${period}`;
-  const ot = period - 4;
-  return ot === 1 ? "OT" : `${ot}OT`;
-}
 
 // The game clock as "9:00" (no leading zero) or "42.5" under a minute.
 export function clockText(seconds) {
@@ -37,7 +28,8 @@ export const dateTimeShort = (iso) => (iso ? DATETIME.format(new Date(iso)) : "�
 export const zoneName = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 // What a card shows for the game's moment: "Q1 9:00", "End of Q1", "Halftime", "Final".
-export function clockLabel(game) {
+// time: gameTime() (period names).
+export function clockLabel(game, time) {
   const text = (game.status_text || "").trim();
   switch (game.status) {
     case "scheduled":
@@ -49,15 +41,15 @@ export function clockLabel(game) {
     case "halftime":
       return "Halftime";
     case "final":
-      return game.period > 4 ? `Final/${periodName(game.period)}` : "Final";
+      return time.isOvertime(game.period) ? `Final/${time.periodName(game.period)}` : "Final";
     default:
       break;
   }
   if (!game.period) return text;
   if (text.toLowerCase().startsWith("end") || game.clock_seconds === 0) {
-    return `End of ${periodName(game.period)}`;
+    return `End of ${time.periodName(game.period)}`;
   }
-  return `${periodName(game.period)} ${clockText(game.clock_seconds)}`.trim();
+  return `${time.periodName(game.period)} ${clockText(game.clock_seconds)}`.trim();
 }
 
 // Who leads and by how much: "BOS +4", or "Tied".

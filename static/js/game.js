@@ -2,27 +2,24 @@
 // the forecast and its explanation, every closed minute and the score-change timeline,
 // kept current by subscribing to the game over ws/scores/.
 
-import { lastMinute, updateWinProbability, winProbabilityChart } from "./charts.js";
-import { ScoreSocket, connectionPill } from "./connection.js";
-import {
-  HALFTIME, PATTERN, clockLabel, dateTimeShort, el, interval, leadText, localiseTimes, num, percent, signed, timeShort, zoneName,
-} from "./format.js";
+import { bootPage, readJson } from "./boot.js";
+import { updateWinProbability, winProbabilityChart } from "./charts.js";
+import { clockLabel, dateTimeShort, el, interval, leadText, num, percent, signed, timeShort } from "./format.js";
 import { Cards, winProbabilityText } from "./render.js";
-import * as store from "./store.js";
 
-const root = document.querySelector("[data-page]");
+const page = bootPage();
+const { root, board, store, time } = page;
 const GAME = root.dataset.gameId;
-const data = (id) => JSON.parse(document.getElementById(id).textContent);
-const board = data("initial-board");
 const recovered = new Set(board.recovered || []);
 const cards = new Cards(document.getElementById("games"), {
-  gameUrl: (id) => root.dataset.gameUrl.replace("GAME_ID", encodeURIComponent(id)),
+  time,
+  gameUrl: page.gameUrl,
   full: true,
   minutesOf: store.sortedMinutes,
   recoveredOf: () => [...recovered],
 });
 const wpCanvas = document.querySelector("#wp-curve canvas");
-const wpChart = wpCanvas ? winProbabilityChart(wpCanvas, { full: true }) : null;
+const wpChart = wpCanvas ? winProbabilityChart(wpCanvas, { time, full: true }) : null;
 
 function source(m) {
   if (recovered.has(m.minute)) return "recovered from play-by-play";
@@ -33,7 +30,7 @@ function renderMinutes() {
   const rows = store.sortedMinutes(GAME);
   document.getElementById("minute-count").textContent = `(${rows.length} closed)`;
   document.getElementById("minute-rows").replaceChildren(...rows.map((m) => el("tr",
-    { class: [m.minute === PATTERN || m.minute === HALFTIME ? "marked" : "", source(m) ? "sourced" : ""].join(" ").trim() || null },
+    { class: [m.minute === time.forecastMinute || m.minute === time.halftimeMinute ? "marked" : "", source(m) ? "sourced" : ""].join(" ").trim() || null },
     el("td", { text: m.minute }), el("td", { text: m.away_score }), el("td", { text: m.home_score }),
     el("td", { text: signed(m.differential) }), el("td", { class: "muted", text: source(m) }))));
 }
@@ -47,8 +44,7 @@ function renderWinProbability(game) {
   document.getElementById("wp-now").textContent = last
     ? `${when} ${winProbabilityText(game)} (minute ${last.minute}; ${game.home.tricode} ${percent(last.home_win_prob)})`
     : "No per-minute win probability for this game yet.";
-  updateWinProbability(wpChart, series, { full: true });
-  if (wpChart) wpChart.options.scales.x.max = Math.max(lastMinute(store.sortedMinutes(GAME), series), wpChart.options.scales.x.max);
+  updateWinProbability(wpChart, series, { time, full: true, end: time.lastMinute(store.sortedMinutes(GAME)) });
 }
 
 function renderPrediction(game) {
@@ -68,8 +64,8 @@ function renderPrediction(game) {
     ["final point", f.point === null ? "–" : signed(f.point, 2)],
     ["final 90%", interval(f.interval90)],
     ["actual final", f.actual === null ? "not yet" : `${signed(f.actual)}${f.point === null ? "" : ` (error ${signed(f.actual - f.point, 2)})`}`],
-    ["home win probability at minute 18", p.home_win_probability === null ? "–" : `${(100 * p.home_win_probability).toFixed(1)}%`],
-    ["input minutes 1–18", (p.input_pattern || []).map((v) => signed(v)).join(" ")],
+    [`home win probability at minute ${time.forecastMinute}`, p.home_win_probability === null ? "–" : `${(100 * p.home_win_probability).toFixed(1)}%`],
+    [`input minutes 1–${time.forecastMinute}`, (p.input_pattern || []).map((v) => signed(v)).join(" ")],
     ["imputed minutes", (p.imputed_minutes || []).length ? p.imputed_minutes.join(", ") : "none"],
   ];
   const components = Object.entries(p.components || {});
@@ -85,7 +81,7 @@ function renderPrediction(game) {
 // The score-change timeline, newest first: when it was seen, the moment, the score.
 let lastTimelineKey = null;
 function timelineRow(s, fresh = false) {
-  const moment = clockLabel({ ...s, start_time: null });
+  const moment = clockLabel({ ...s, start_time: null }, time);
   return el("tr", { class: fresh ? "fresh" : null },
     el("td", {}, el("time", { datetime: s.observed_at, text: timeShort(s.observed_at) })),
     el("td", { text: moment }), el("td", { text: s.away.score }), el("td", { text: s.home.score }),
@@ -122,56 +118,15 @@ function render() {
   renderWinProbability(game);
 }
 
-const handlers = {
-  snapshot(message, replaced) {
-    const mine = message.games.find((g) => g.game_id === GAME);
-    if (mine && replaced.has(GAME)) store.replaceGame(mine);
-    render();
-  },
-  board() {},
-  subscribed(message) {
-    if (message.game_id !== GAME) return;
-    store.replaceGame(message.game);
-    store.mergeMinutes(GAME, message.minutes, true);
-    render();
-  },
-  game(message) {
-    if (message.game_id !== GAME) return;
-    store.upsertGame(message.game);
-    render();
-    appendTimeline(message.game, message.sent_at);
-  },
-  minutes(message) {
-    if (message.game_id !== GAME) return;
-    store.mergeMinutes(GAME, message.minutes, false);
-    render();
-  },
-  prediction(message) {
-    if (message.game_id !== GAME) return;
-    store.games.get(GAME).prediction = message.prediction;
-    render();
-  },
-  forecast(message) {
-    if (message.game_id !== GAME) return;
-    store.addForecastPoint(GAME, message.forecast);
-    render();
-  },
-};
+// The client's events, already applied to the store: draw this game's.
+function changed({ kind, gameId, message }) {
+  if (gameId !== undefined && gameId !== GAME) return;
+  render();
+  if (kind === "game") appendTimeline(message.game, message.sent_at);
+}
 
-store.loadInitial(board);
 render();
-renderTimeline(data("timeline"));
-localiseTimes();
-const zone = document.getElementById("viewer-zone");
-if (zone) zone.textContent = zoneName();
-const socket = new ScoreSocket({
-  handlers,
-  onState: connectionPill(),
-  loginUrl: root.dataset.loginUrl,
-  follows: () => [GAME],
-  protocol: board.protocol,
-});
-socket.seed(board.games);
-socket.connect();
-// A handle for debugging in the console (and the browser tests): the page's state and socket.
-window.livescores = { socket, store, cards };
+renderTimeline(readJson("timeline"));
+const client = page.connect({ changed, follow: [GAME], keep: (id) => id === GAME });
+// A handle for debugging in the console (and the browser tests): the page's state and client.
+window.livescores = { client, socket: client, store, cards, time };

@@ -19,12 +19,14 @@ export function winProbabilityText(game) {
   return `${fav.tricode} ${percent(fav.p)}`;
 }
 
-function forecastNodes(game) {
+function forecastNodes(game, time) {
   const p = game.prediction;
   if (NOT_PLAYED.has(game.status) && !p) return [];
   if (!p) {
     const left = Math.max(0, game.pattern_length - game.pattern_progress);
-    const text = left > 0 ? `Forecast in ${left} minute${left === 1 ? "" : "s"} (at minute 18).` : "No forecast for this game.";
+    const text = left > 0
+      ? `Forecast in ${left} minute${left === 1 ? "" : "s"} (at minute ${time.forecastMinute}).`
+      : "No forecast for this game.";
     return [el("p", { class: "muted", text })];
   }
   const h = p.halftime;
@@ -49,7 +51,7 @@ function forecastNodes(game) {
   return lines;
 }
 
-function neighbourNodes(game, open) {
+function neighbourNodes(game, open, time) {
   if (!game.prediction) return [];
   const list = game.prediction.neighbours || [];
   if (!list.length) return [el("p", { class: "muted", text: "This model does not name similar historical games." })];
@@ -61,16 +63,18 @@ function neighbourNodes(game, open) {
   const details = el("details", {},
     el("summary", { text: `${list.length} similar historical games` }),
     el("table", { class: "compact" },
-      el("thead", {}, el("tr", {}, ...["date", "game", "min 18", "half", "18→24", "final"].map((t) => el("th", { scope: "col", text: t })))),
+      el("thead", {}, el("tr", {}, ...["date", "game", `min ${time.forecastMinute}`, "half", `${time.forecastMinute}→${time.halftimeMinute}`, "final"].map((t) => el("th", { scope: "col", text: t })))),
       el("tbody", {}, ...rows)));
   details.open = open;
   return [details];
 }
 
 // A card grid: builds, updates and removes cards; every chart shares one y-range.
+// time: gameTime() (the server's game constants).
 export class Cards {
-  constructor(container, { gameUrl, full = false, minutesOf, recoveredOf = () => [] }) {
+  constructor(container, { time, gameUrl, full = false, minutesOf, recoveredOf = () => [] }) {
     this.container = container;
+    this.time = time;
     this.gameUrl = gameUrl;
     this.full = full;
     this.minutesOf = minutesOf;
@@ -94,15 +98,16 @@ export class Cards {
         el("div", { class: "bar" }, el("div", { class: "fill", "data-field": "progress-bar" })),
         field("progress", "span", "progress-text")),
       el("div", { class: "chart" }, el("canvas", { role: "img", "aria-label": "minute-by-minute differential, home minus away" })),
-      el("div", { class: "wp-chart" }, el("span", { class: "wp-label", text: `${game.home.tricode} win %` }),
+      // The game page draws the curve full size in its own panel: no small one on its card.
+      this.full ? null : el("div", { class: "wp-chart" }, el("span", { class: "wp-label", text: `${game.home.tricode} win %` }),
         el("canvas", { role: "img", "aria-label": "home win probability by minute" })),
       field("forecast", "div", "forecast"),
       field("neighbours", "div", "neighbours"));
     this.container.append(article);
     const entry = {
       el: article,
-      chart: differentialChart(article.querySelector(".chart canvas"), { full: this.full }),
-      wp: this.full ? null : winProbabilityChart(article.querySelector(".wp-chart canvas")),
+      chart: differentialChart(article.querySelector(".chart canvas"), { time: this.time, full: this.full }),
+      wp: this.full ? null : winProbabilityChart(article.querySelector(".wp-chart canvas"), { time: this.time }),
     };
     this.cards.set(id, entry);
     return entry;
@@ -124,21 +129,21 @@ export class Cards {
     set("home-score", notPlayed ? "" : game.home.score);
     set("away-record", record(game.away));
     set("home-record", record(game.home));
-    set("clock", game.status === "scheduled" && game.start_time ? `Starts ${timeShort(game.start_time)}` : clockLabel(game));
+    set("clock", game.status === "scheduled" && game.start_time ? `Starts ${timeShort(game.start_time)}` : clockLabel(game, this.time));
     set("differential", notPlayed ? "" : leadText(game));
     // A finished game has a winner, not a probability: its curve stays, the number goes.
     const wp = notPlayed || game.status === "final" ? "" : winProbabilityText(game);
     set("win-probability", wp ? `win prob. ${wp}` : "");
     set("progress", notPlayed ? "" : `pattern ${game.pattern_progress}/${game.pattern_length}`);
     card.querySelector('[data-field="progress-bar"]').style.width = `${(100 * game.pattern_progress) / game.pattern_length}%`;
-    card.querySelector('[data-field="forecast"]').replaceChildren(...forecastNodes(game));
+    card.querySelector('[data-field="forecast"]').replaceChildren(...forecastNodes(game, this.time));
     const box = card.querySelector('[data-field="neighbours"]');
     const opened = box.querySelector("details");
-    box.replaceChildren(...neighbourNodes(game, opened ? opened.open : this.full));
+    box.replaceChildren(...neighbourNodes(game, opened ? opened.open : this.full, this.time));
     updateDifferential(entry.chart, game, this.minutesOf(id), {
-      full: this.full, range: this.full ? null : this.range, recovered: this.recoveredOf(id),
+      time: this.time, full: this.full, range: this.full ? null : this.range, recovered: this.recoveredOf(id),
     });
-    updateWinProbability(entry.wp, wpSeries);
+    updateWinProbability(entry.wp, wpSeries, { time: this.time });
   }
 
   remove(id) {

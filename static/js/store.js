@@ -1,49 +1,66 @@
-// What the page knows: games (with .prediction and .win_probability) and closed minutes.
+// What a page knows: games (with .prediction and .win_probability) and closed minutes.
+// Plain data, no DOM: the page's boot (boot.js) applies the client's events to it.
 
-export const games = new Map(); // game_id -> game payload
-export const minutes = new Map(); // game_id -> Map(minute -> minute payload)
+export class Store {
+  constructor() {
+    this.games = new Map(); // game_id -> game payload
+    this.minutes = new Map(); // game_id -> Map(minute -> minute payload)
+    this.sortedMinutes = this.sortedMinutes.bind(this); // handed around as a callback
+  }
 
-// A new version of a game's state (score_update / game_final): what it does not carry
-// (the prediction unless an outcome was just recorded, the curve) is kept.
-export function upsertGame(game) {
-  const previous = games.get(game.game_id);
-  if (!("prediction" in game)) game.prediction = previous ? previous.prediction : null;
-  if (!("win_probability" in game)) game.win_probability = previous ? previous.win_probability || [] : [];
-  games.set(game.game_id, game);
-}
+  // A new version of a game's state (score_update / game_final): what it does not carry
+  // (the prediction, the curve) is kept.
+  upsertGame(game) {
+    const previous = this.games.get(game.game_id);
+    const next = { ...game };
+    if (!("prediction" in next)) next.prediction = previous ? previous.prediction : null;
+    if (!("win_probability" in next)) next.win_probability = previous ? previous.win_probability || [] : [];
+    this.games.set(game.game_id, next);
+  }
 
-// A game from a snapshot or subscribed (its state, prediction and curve): replaces all.
-export function replaceGame(game) {
-  games.set(game.game_id, game);
-}
+  // A game from a snapshot or subscribed (its state, prediction and curve): replaces all.
+  replaceGame(game) {
+    this.games.set(game.game_id, game);
+  }
 
-export function mergeMinutes(id, rows, replace) {
-  const map = replace || !minutes.has(id) ? new Map() : minutes.get(id);
-  for (const row of rows) map.set(row.minute, row);
-  minutes.set(id, map);
-}
+  // A prediction message (the minute-18 forecast, or its actual outcome): false if the
+  // game is unknown.
+  setPrediction(id, prediction) {
+    const game = this.games.get(id);
+    if (!game) return false;
+    game.prediction = prediction;
+    return true;
+  }
 
-export function sortedMinutes(id) {
-  return [...(minutes.get(id) || new Map()).values()].sort((a, b) => a.minute - b.minute);
-}
+  mergeMinutes(id, rows, replace = false) {
+    const map = replace || !this.minutes.has(id) ? new Map() : this.minutes.get(id);
+    for (const row of rows) map.set(row.minute, row);
+    this.minutes.set(id, map);
+  }
 
-// One forecast.update point: replaces the point of the same minute, keeps the order.
-export function addForecastPoint(id, point) {
-  const game = games.get(id);
-  if (!game) return false;
-  const series = (game.win_probability || []).filter((p) => p.minute !== point.minute);
-  series.push(point);
-  series.sort((a, b) => a.minute - b.minute);
-  game.win_probability = series;
-  return true;
-}
+  sortedMinutes(id) {
+    return [...(this.minutes.get(id) || new Map()).values()].sort((a, b) => a.minute - b.minute);
+  }
 
-export function forget(id) {
-  games.delete(id);
-  minutes.delete(id);
-}
+  // One forecast.update point: replaces the point of the same minute, keeps the order.
+  addForecastPoint(id, point) {
+    const game = this.games.get(id);
+    if (!game) return false;
+    const series = (game.win_probability || []).filter((p) => p.minute !== point.minute);
+    series.push(point);
+    series.sort((a, b) => a.minute - b.minute);
+    game.win_probability = series;
+    return true;
+  }
 
-export function loadInitial(board) {
-  board.games.forEach(upsertGame);
-  for (const [id, rows] of Object.entries(board.minutes)) mergeMinutes(id, rows, true);
+  forget(id) {
+    this.games.delete(id);
+    this.minutes.delete(id);
+  }
+
+  // The page's json_script "initial-board": {games, minutes}.
+  loadInitial(board) {
+    board.games.forEach((game) => this.upsertGame(game));
+    for (const [id, rows] of Object.entries(board.minutes)) this.mergeMinutes(id, rows, true);
+  }
 }

@@ -189,13 +189,14 @@ def test_the_formatting_rules_staff_read_on_cards(
     }
     cases = browser.execute_async_script(
         "const [game, done] = arguments;"
+        "const time = window.livescores.time;"  # the page's game time (server constants)
         "import('/static/js/format.js').then((f) => done(["
-        " f.clockLabel({...game, status: 'live', period: 1, clock_seconds: 540}),"
+        " f.clockLabel({...game, status: 'live', period: 1, clock_seconds: 540}, time),"
         " f.clockLabel({...game, status: 'live', period: 1, clock_seconds: 0,"
-        "   status_text: 'End of Q1'}),"
-        " f.clockLabel({...game, status: 'live', period: 4, clock_seconds: 42.5}),"
-        " f.clockLabel({...game, status: 'live', period: 5, clock_seconds: 61}),"
-        " f.clockLabel({...game, status: 'postponed', status_text: 'PPD'}),"
+        "   status_text: 'End of Q1'}, time),"
+        " f.clockLabel({...game, status: 'live', period: 4, clock_seconds: 42.5}, time),"
+        " f.clockLabel({...game, status: 'live', period: 5, clock_seconds: 61}, time),"
+        " f.clockLabel({...game, status: 'postponed', status_text: 'PPD'}, time),"
         " f.leadText({...game, differential: 4}),"
         " f.leadText({...game, differential: -7}),"
         " f.leadText({...game, differential: 0}),"
