@@ -26,7 +26,7 @@ from benchmarks.common import (
     summary,
     use_layer,
 )
-from games.events import API_VERSION
+from realtime.messages import API_VERSION
 from support.client import ClientState
 
 

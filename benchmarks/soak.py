@@ -392,7 +392,7 @@ def last_tick() -> int:
     import django
 
     django.setup()
-    from games.feed import build_replay_feed
+    from games.feed.select import build_replay_feed
 
     return build_replay_feed().board.last_tick()
 

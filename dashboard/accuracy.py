@@ -39,8 +39,8 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Abs, Cast, Floor, Least, Power
 from django.utils import timezone
 
-from games.history import season_of
 from games.minutes import PREDICTION_MINUTE
+from games.season import season_of
 from predictions.models import Prediction
 
 RELIABILITY_BINS = 10

@@ -16,16 +16,16 @@ from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from games.models import Board, Game, MinuteDifferential, PollOutcome, PollRun, Snapshot
-from games.payloads import (
+from predictions.models import Prediction
+from predictions.registry import ARTIFACTS_DIR, served_version
+from realtime.payloads import (
     clock_display,
+    current_games,
     games_with_history,
     minute_payload,
     status_label,
 )
-from games.protocol import client_rules
-from games.services import current_games
-from predictions.models import Prediction
-from predictions.registry import ARTIFACTS_DIR, latest_version
+from realtime.protocol import client_rules
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ def model_status() -> dict[str, Any]:
     """The version this checkout serves (predictions/artifacts/LATEST) and the last one used."""
     last = Prediction.objects.order_by("-created_at").first()
     return {
-        "served_version": latest_version(),
+        "served_version": served_version("ensemble"),
         "last_forecast": (
             {"name": last.model_name, "version": last.model_version, "at": _iso(last.created_at)}
             if last
@@ -313,7 +313,7 @@ def _display(value: Any) -> str:
 
 def model_cards(root: Path = ARTIFACTS_DIR) -> list[ModelCard]:
     """Every ``<version>/model.json`` under the artifacts directory, served one first."""
-    served = latest_version(root)
+    served = served_version("ensemble", root)
     cards: list[ModelCard] = []
     if not root.is_dir():
         return cards

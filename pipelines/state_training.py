@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from forecasting.conformal import conformal_quantile, integer_scores
 from forecasting.state_model import (
     FEATURES,
     LEVELS,
@@ -48,7 +49,6 @@ from pipelines.state_dataset import (
     pregame_table,
     whole_minute_rows,
 )
-from predictions.conformal import conformal_quantile, integer_scores
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str], None]

@@ -9,7 +9,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from games.protocol import SCHEMA_DIR, rules
+from realtime.protocol import SCHEMA_DIR, rules
 
 MESSAGE_TYPES = tuple(sorted(rules()))
 

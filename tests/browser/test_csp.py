@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from selenium.webdriver.common.by import By
 
-from games.feed import build_replay_feed
+from games.feed.select import build_replay_feed
 from games.models import Game
 from games.services import poll_scoreboard
 from tests.browser.conftest import (

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from games.feed import ReplayFeed, build_replay_feed
+from games.feed.select import ReplayFeed, build_replay_feed
 from games.services import poll_scoreboard
 from tests.browser.conftest import ARTIFACTS, BROWSER_MISSING, SKIP_REASON, Daphne
 
@@ -158,21 +158,20 @@ def test_the_page_shows_reconnecting_while_the_server_is_away_and_resyncs_after(
 def test_a_dropped_forecast_message_is_noticed_by_its_sequence_gap_and_repaired(
     server: Daphne, browser: Any, feed: ReplayFeed, eager_celery: None, monkeypatch: Any
 ) -> None:
-    from types import SimpleNamespace
-
-    from games import events
     from predictions import services
     from predictions.models import Prediction
+    from predictions.signals import prediction_changed
 
     game_id = feed.board.night.games[0].game_id
     log_in(browser, server)
     # The forecast's push is lost (its version is taken, its message never sent).
-    dropped = SimpleNamespace(
-        SCOREBOARD_GROUP=events.SCOREBOARD_GROUP,
-        prediction_message=events.prediction_message,
-        send_on_commit=lambda batches: None,
-    )
-    monkeypatch.setattr(services, "events", dropped)
+    announce = services.announce_on_commit
+
+    def drop_the_prediction(signal: Any, **kwargs: Any) -> None:
+        if signal is not prediction_changed:
+            announce(signal, **kwargs)
+
+    monkeypatch.setattr(services, "announce_on_commit", drop_the_prediction)
     for _ in range(30):
         poll_scoreboard(feed)
         if Prediction.objects.filter(game_id=game_id).exists():

@@ -12,8 +12,9 @@ import pytest
 from django.utils import timezone
 from selenium.webdriver.common.by import By
 
-from games.feed import ReplayFeed
-from games.models import Game, GameStatus, MinuteDifferential
+from games.feed.select import ReplayFeed
+from games.feed.types import GameStatus
+from games.models import Game, MinuteDifferential
 from games.services import poll_scoreboard
 from predictions.models import Prediction
 from tests.browser.conftest import (

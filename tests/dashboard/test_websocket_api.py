@@ -9,9 +9,9 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
-from games.events import API_VERSION, SNAPSHOT_CURVE_POINTS
-from games.feed import build_replay_feed
+from games.feed.select import build_replay_feed
 from games.services import poll_scoreboard
+from realtime.messages import API_VERSION, SNAPSHOT_CURVE_POINTS
 from tests.schemas import MESSAGE_TYPES, assert_valid
 from tests.wsclient import communicator, session_cookie, staff_connection
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from games.models import Game, MinuteDifferential, PollRun, Snapshot
 from predictions.models import Prediction
-from tests.payloads import StaticFeed
+from support.payloads import StaticFeed
 
 __all__ = ["StaticFeed", "counts", "minutes_of"]
 

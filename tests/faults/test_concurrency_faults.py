@@ -13,8 +13,8 @@ from games.feed.parser import parse_scoreboard
 from games.services import POLL_LOCK_KEY, ingest_scoreboard, poll_exclusively
 from predictions import services as prediction_services
 from predictions.models import Prediction
+from support.payloads import at_minute, board
 from tests.faults.support import StaticFeed, counts
-from tests.payloads import at_minute, board
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

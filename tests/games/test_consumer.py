@@ -6,11 +6,11 @@ import pytest
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
-from games import events
 from games.feed.parser import parse_scoreboard
 from games.services import ingest_scoreboard
 from livescores.asgi import application
-from tests.payloads import at_minute, board
+from realtime import messages
+from support.payloads import at_minute, board
 from tests.wsclient import staff_connection
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -45,7 +45,7 @@ async def test_it_sends_a_snapshot_of_todays_games_on_connect() -> None:
     await database_sync_to_async(poll)(board(at_minute(3.5, 7, 4), date=today))
     communicator = await connect()
     snapshot = await communicator.receive_json_from(timeout=2)
-    assert snapshot["type"] == "snapshot" and snapshot["version"] == events.API_VERSION
+    assert snapshot["type"] == "snapshot" and snapshot["version"] == messages.API_VERSION
     [game] = snapshot["games"]
     assert (game["game_id"], game["home"]["score"], game["away"]["score"]) == ("0042200163", 7, 4)
     assert (game["pattern_progress"], game["pattern_length"], game["prediction"]) == (3, 18, None)
@@ -100,7 +100,7 @@ async def test_bad_frames_get_an_error_and_the_connection_stays_open(frame: str,
     await communicator.receive_json_from(timeout=2)
     await communicator.send_to(text_data=frame)
     error = await communicator.receive_json_from(timeout=2)
-    assert (error["type"], error["code"], error["version"]) == ("error", code, events.API_VERSION)
+    assert (error["type"], error["code"], error["version"]) == ("error", code, messages.API_VERSION)
     await communicator.send_to(text_data='{"action": "dance"}')
     assert (await communicator.receive_json_from(timeout=2))["type"] == "error"
     await communicator.disconnect()

@@ -1,4 +1,4 @@
-"""Historical play-by-play -> minute dataset and replay night (games/history.py)."""
+"""Historical play-by-play -> minute dataset and replay night (pipelines/history.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ import pytest
 from django.core.management import call_command
 
 from games.clock import period_end
-from games.history import (
+from games.minutes import (
+    MinuteValue,
+    ScoreState,
+    close_minutes,
+    minute_series,
+    states_from_live_playbyplay,
+)
+from pipelines.history import (
     HistoryError,
     build_replay_night,
     infer_home_team,
@@ -22,10 +29,8 @@ from games.history import (
     minute_row,
     records_before,
     score_changes,
-    states_from_live_playbyplay,
     write_minute_csv,
 )
-from games.minutes import MinuteValue, ScoreState, close_minutes, minute_series
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
@@ -350,7 +355,7 @@ def test_the_shipped_replay_night_is_rebuilt_from_the_source() -> None:
 
 
 def test_team_names_follow_the_live_scoreboard(scoreboard_payload: dict[str, Any]) -> None:
-    from games.history import team_info
+    from pipelines.history import team_info
 
     for game in scoreboard_payload["scoreboard"]["games"]:
         for side in ("homeTeam", "awayTeam"):

@@ -11,11 +11,12 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from games.archive import read_archive
-from games.feed import build_replay_feed
-from games.models import Game, GameStatus, MinuteDifferential, PollRun, Snapshot
+from forecasting.history_table import read_history
+from games.feed.archive import read_archive
+from games.feed.select import build_replay_feed
+from games.feed.types import GameStatus
+from games.models import Game, MinuteDifferential, PollRun, Snapshot
 from games.services import poll_scoreboard
-from predictions.history_table import read_history
 from predictions.models import Prediction
 
 ARCHIVE = Path(settings.REPLAY_ARCHIVE)

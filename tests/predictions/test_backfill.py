@@ -7,10 +7,10 @@ from urllib.parse import urlencode
 import pytest
 from nba_api.stats.library.http import NBAStatsHTTP
 
-from games.history import HistoricalTeam, states_from_live_playbyplay
-from games.minutes import minute_series
-from predictions import backfill
-from predictions.history_table import read_history
+from forecasting.history_table import read_history
+from games.minutes import minute_series, states_from_live_playbyplay
+from pipelines import backfill
+from pipelines.history import HistoricalTeam
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "nba_stats"
 FINDER = FIXTURES / "leaguegamefinder_2023-24_2024-04-14.json"

@@ -1,6 +1,6 @@
 import numpy as np
 
-from predictions.conformal import MondrianConformal, conformal_quantile, round_outward
+from forecasting.conformal import MondrianConformal, conformal_quantile, round_outward
 
 
 def test_conformal_interval_rounds_outward() -> None:
@@ -41,7 +41,7 @@ def test_mondrian_calibration_gives_each_lead_bin_its_own_width() -> None:
 
 
 def test_normalized_conformal_covers_on_held_out_half() -> None:
-    from predictions.conformal import NormalizedConformal, ScaleModel, integer_scores
+    from forecasting.conformal import NormalizedConformal, ScaleModel, integer_scores
 
     rng = np.random.default_rng(3)
     d18 = rng.integers(-25, 26, size=8000).astype(float)
@@ -62,7 +62,7 @@ def test_normalized_conformal_covers_on_held_out_half() -> None:
 
 
 def test_pooled_is_normalized_with_a_flat_scale() -> None:
-    from predictions.conformal import NormalizedConformal, ScaleModel, conformal_from_dict
+    from forecasting.conformal import NormalizedConformal, ScaleModel, conformal_from_dict
 
     rng = np.random.default_rng(5)
     points = rng.normal(0, 5, size=500)
@@ -76,7 +76,7 @@ def test_pooled_is_normalized_with_a_flat_scale() -> None:
 
 
 def test_split_half_study_finds_mondrian_noisier_when_spread_is_flat() -> None:
-    from predictions.conformal import ScaleModel, split_half_study, study_score
+    from forecasting.conformal import ScaleModel, split_half_study, study_score
 
     rng = np.random.default_rng(6)
     d18 = rng.integers(-20, 21, size=900).astype(float)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from predictions.dejavu import DejavuConfig, DejavuIndex
+from forecasting.dejavu import DejavuConfig, DejavuIndex
 
 
 def _library() -> DejavuIndex:

@@ -4,19 +4,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from predictions import forecasting
-from predictions.ensemble import EnsembleForecaster
-from predictions.forecasting import GameContext
-from predictions.history_table import read_history
-from predictions.registry import served_artifact
+from forecasting.ensemble import EnsembleForecaster
+from forecasting.history_table import read_history
+from predictions import registry
+from predictions.registry import GameContext, served_directory
 
 PATTERN = [0, 2, 3, 5, 4, 6, 8, 7, 9, 10, 8, 9, 11, 12, 10, 9, 11, 12]
 
 
 @pytest.fixture(scope="module")
 def forecaster() -> EnsembleForecaster:
-    directory = served_artifact()
-    assert directory is not None, "no shipped artifact"
+    directory = served_directory("ensemble")
     return EnsembleForecaster.load(directory)
 
 
@@ -66,8 +64,7 @@ def test_home_advantage_and_strength_move_the_forecast(forecaster: EnsembleForec
 
 
 def test_shipped_artifact_is_small_and_has_a_model_card() -> None:
-    directory = served_artifact()
-    assert directory is not None
+    directory = served_directory("ensemble")
     assert sum(p.stat().st_size for p in directory.iterdir()) < 3 * 1024 * 1024
     card = json.loads((directory / "model.json").read_text())
     assert card["data"]["test_season_used_for_fitting"] is False
@@ -77,22 +74,19 @@ def test_shipped_artifact_is_small_and_has_a_model_card() -> None:
 
 
 def test_load_forecaster_serves_the_shipped_ensemble() -> None:
-    forecasting.load_forecaster.cache_clear()
+    registry.load_forecaster.cache_clear()
     try:
-        assert forecasting.load_forecaster().name == "ensemble"
+        assert registry.load_forecaster().name == "ensemble"
     finally:
-        forecasting.load_forecaster.cache_clear()
+        registry.load_forecaster.cache_clear()
 
 
 def test_load_forecaster_falls_back_to_the_baseline_without_artifact(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import predictions.registry as registry
-
-    monkeypatch.setattr(registry, "ARTIFACTS_DIR", tmp_path)
-    monkeypatch.setattr(registry.served_artifact, "__defaults__", (tmp_path,))
-    forecasting.load_forecaster.cache_clear()
+    monkeypatch.setattr(registry.load_served, "__defaults__", (tmp_path,))
+    registry.load_forecaster.cache_clear()
     try:
-        assert forecasting.load_forecaster().name == "baseline-drift"
+        assert registry.load_forecaster().name == "baseline-drift"
     finally:
-        forecasting.load_forecaster.cache_clear()
+        registry.load_forecaster.cache_clear()

@@ -1,6 +1,6 @@
 import numpy as np
 
-from predictions.features import STRENGTH_PRIOR_GAMES, strength_difference, win_share
+from forecasting.features import STRENGTH_PRIOR_GAMES, strength_difference, win_share
 
 
 def test_record_shrinkage_pulls_early_season_toward_500() -> None:

@@ -4,20 +4,19 @@ import sys
 import numpy as np
 import pytest
 
-from predictions.lstm import NumpyLSTM, encode_patterns
-from predictions.registry import served_artifact
+from forecasting.lstm import NumpyLSTM, encode_patterns
+from predictions.registry import served_directory
 
 
 def _shipped_weights() -> dict[str, np.ndarray]:
-    directory = served_artifact()
-    assert directory is not None, "no shipped artifact (predictions/artifacts/LATEST)"
+    directory = served_directory("ensemble")
     with np.load(directory / "lstm.npz") as data:
         return {name: data[name] for name in data.files}
 
 
 def test_served_lstm_matches_torch_within_1e_5() -> None:
     torch = pytest.importorskip("torch", reason="torch not installed (the optional [train] extra)")
-    from predictions.training import module_from_weights
+    from pipelines.lstm_training import module_from_weights
 
     weights = _shipped_weights()
     rng = np.random.default_rng(4)
@@ -40,7 +39,7 @@ def test_lstm_inputs_carry_the_pattern_and_team_strength() -> None:
 def test_serving_never_imports_torch() -> None:
     code = (
         "import sys, django; django.setup();"
-        "from predictions.forecasting import load_forecaster, GameContext;"
+        "from predictions.registry import load_forecaster, GameContext;"
         "f = load_forecaster(); f.forecast(list(range(18)), GameContext(3, 1, 1, 3));"
         "print(f.name); assert 'torch' not in sys.modules, 'torch imported'"
     )

@@ -11,16 +11,16 @@ from datetime import date
 import numpy as np
 import pytest
 
-from predictions.minute_model import (
+from forecasting.minute_model import (
     MinuteModel,
     MinuteState,
     TeamStrength,
-    load_minute_model,
     minutes_left,
     quarter_index,
     shrunk_strength,
     team_strength_from_results,
 )
+from predictions.registry import load_minute_model
 
 EVEN = TeamStrength(games=0, win_pct=0.5, avg_margin=0.0)
 STRONG = TeamStrength(games=30, win_pct=0.7, avg_margin=6.0)
@@ -41,9 +41,12 @@ def _state(minute: int, margin: int, home: TeamStrength = EVEN, away: TeamStreng
 def test_model_loads_and_forecasts_without_torch_or_pandas() -> None:
     code = (
         "import sys\n"
-        "from predictions.minute_model import load_minute_model, MinuteState, TeamStrength\n"
+        "from pathlib import Path\n"
+        "from forecasting.minute_model import MinuteModel, MinuteState, TeamStrength\n"
+        "root = Path('predictions/artifacts')\n"
+        "model = MinuteModel.load(root / (root / 'MINUTE_LATEST').read_text().strip())\n"
         "s = TeamStrength(3, 0.5, 1.0)\n"
-        "f = load_minute_model().forecast(MinuteState(30, tuple(range(30)), s, s))\n"
+        "f = model.forecast(MinuteState(30, tuple(range(30)), s, s))\n"
         "assert 0 < f.home_win_prob < 1\n"
         "bad = [m for m in ('torch', 'pandas', 'django') if m in sys.modules]\n"
         "assert not bad, bad\n"

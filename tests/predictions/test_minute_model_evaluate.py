@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from predictions.minute_data import GameRecord, MinuteRows, forecast_minutes, season_strengths
+from pipelines.minute_data import GameRecord, MinuteRows, forecast_minutes, season_strengths
 
 pd = pytest.importorskip("pandas")
 pytest.importorskip("pyarrow")
@@ -150,7 +150,7 @@ def test_rows_cover_every_forecast_minute_and_skip_ends_of_periods() -> None:
 def test_evaluate_models_keeps_the_per_minute_part_of_the_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import predictions.evaluation as evaluation
+    import pipelines.evaluation as evaluation
 
     artifact, docs = tmp_path / "artifact", tmp_path / "docs"
     artifact.mkdir()

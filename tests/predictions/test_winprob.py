@@ -1,6 +1,6 @@
 import numpy as np
 
-from predictions.winprob import Logistic, brier, log_loss
+from forecasting.winprob import Logistic, brier, log_loss
 
 
 def test_logistic_calibration_recovers_a_known_curve() -> None:

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from games import events
-from games.protocol import SCHEMA_DIR, ProtocolError, load_rules, rules
+from realtime import messages
+from realtime.protocol import SCHEMA_DIR, ProtocolError, load_rules, rules
 from support.client import ClientState
 from tests.support.night import RecordedNight
 
@@ -195,7 +195,7 @@ def test_each_message_and_each_poll_cost_the_same_late_in_a_game_as_early(
 
 def test_the_snapshot_bounds_a_curve_and_keeps_its_ends() -> None:
     series: list[Any] = [{"minute": m} for m in range(1, 58)]
-    thinned = events.thin_curve(series)
-    assert len(thinned) == events.SNAPSHOT_CURVE_POINTS
+    thinned = messages.thin_curve(series)
+    assert len(thinned) == messages.SNAPSHOT_CURVE_POINTS
     assert (thinned[0], thinned[-1]) == (series[0], series[-1])
-    assert events.thin_curve(series[:5]) == series[:5]
+    assert messages.thin_curve(series[:5]) == series[:5]

@@ -10,11 +10,11 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
-from games import events
 from games.feed.parser import parse_scoreboard
 from games.models import Game
 from games.services import ingest_scoreboard
-from tests.payloads import at_minute, board
+from realtime import broadcast
+from support.payloads import at_minute, board
 from tests.wsclient import staff_connection
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -67,10 +67,10 @@ async def test_a_client_that_misses_a_message_sees_the_gap_and_a_resync_repairs_
     await database_sync_to_async(poll)(4.5, 7, 2)
     known = (await scoreboard_message(client))["seq"]  # the client's view: seq, 7-2
 
-    real_send = events.send_now
-    monkeypatch.setattr(events, "send_now", lambda batches: None)  # this push is lost
+    real_send = broadcast.send_now
+    monkeypatch.setattr(broadcast, "send_now", lambda batches: None)  # this push is lost
     await database_sync_to_async(poll)(5.5, 9, 4)
-    monkeypatch.setattr(events, "send_now", real_send)
+    monkeypatch.setattr(broadcast, "send_now", real_send)
     await database_sync_to_async(poll)(6.5, 12, 4)
 
     message = await scoreboard_message(client)

@@ -22,9 +22,9 @@ from websockets.exceptions import ConnectionClosed
 
 from games.feed.parser import parse_scoreboard
 from games.services import ingest_scoreboard
-from games.socket_limits import SLOT_TTL_SECONDS, SocketSlots, TokenBucket, slots_key
+from realtime.guards.limits import SLOT_TTL_SECONDS, SocketSlots, TokenBucket, slots_key
+from support.payloads import at_minute, board
 from tests.livestack import Daphne, database_url, free_port
-from tests.payloads import at_minute, board
 from tests.schemas import assert_valid
 from tests.wsclient import communicator, session_cookie
 

@@ -38,8 +38,8 @@ from channels.testing import WebsocketCommunicator
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from games import events
-from games.protocol import rules
+from realtime import broadcast, messages
+from realtime.protocol import rules
 
 LATE_JOIN_FRACTION = 2 / 3
 
@@ -122,7 +122,7 @@ class Socket:
         return reply
 
     def groups(self) -> set[str]:
-        return {events.SCOREBOARD_GROUP, *(events.game_group(g) for g in self.subscribed)}
+        return {messages.SCOREBOARD_GROUP, *(messages.game_group(g) for g in self.subscribed)}
 
     async def read(self, count: int) -> None:
         for _ in range(count):
@@ -161,9 +161,9 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
 
 
 async def _play(cookie: bytes) -> RecordedNight:
-    from games.feed import build_replay_feed
+    from games.feed.select import build_replay_feed
     from games.services import poll_scoreboard
-    from predictions import minute_forecasts
+    from predictions import services as prediction_services
     from predictions import tasks as prediction_tasks
 
     await get_channel_layer().flush()
@@ -177,9 +177,7 @@ async def _play(cookie: bytes) -> RecordedNight:
     current: list[PollRecord] = []
 
     def capture(batches: Any) -> None:
-        current[-1].batches.extend(
-            Batch(group, [dict(m) for m in messages]) for group, messages in batches
-        )
+        current[-1].batches.extend(Batch(group, [dict(m) for m in sent]) for group, sent in batches)
         real_send_now(batches)
 
     def counted(name: str, real: Any) -> Any:
@@ -202,15 +200,15 @@ async def _play(cookie: bytes) -> RecordedNight:
         current[-1].queries = len(queries) - sum(t.queries for t in tasks[before:])
         polls.append(current[-1])
 
-    real_send_now = events.send_now
+    real_send_now = broadcast.send_now
     sockets = {"early": Socket("early", cookie)}
     with contextlib.ExitStack() as patches:
-        patches.enter_context(mock.patch.object(events, "send_now", capture))
+        patches.enter_context(mock.patch.object(broadcast, "send_now", capture))
         patches.enter_context(
             mock.patch.object(
-                minute_forecasts,
+                prediction_services,
                 "forecast_minute",
-                counted("forecast", minute_forecasts.forecast_minute),
+                counted("forecast", prediction_services.forecast_minute),
             )
         )
         for name, attribute in (("prediction", "make_prediction"), ("outcomes", "record_outcomes")):
