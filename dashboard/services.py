@@ -7,7 +7,7 @@ import json
 import logging
 import statistics
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
+from dashboard.accuracy import live_accuracy
 from games.models import Board, Game, MinuteDifferential, PollOutcome, PollRun, Snapshot
 from predictions.models import Prediction
 from predictions.registry import ARTIFACTS_DIR, served_version
@@ -180,61 +181,6 @@ def model_status() -> dict[str, Any]:
     }
 
 
-@dataclass
-class Accuracy:
-    """Live accuracy of the halftime (and final) forecasts whose outcome is known."""
-
-    label: str
-    halftime_n: int = 0
-    halftime_mae: float | None = None
-    coverage90: float | None = None
-    coverage95: float | None = None
-    final_n: int = 0
-    final_mae: float | None = None
-    _ht_errors: list[float] = field(default_factory=list, repr=False)
-    _covered90: list[bool] = field(default_factory=list, repr=False)
-    _covered95: list[bool] = field(default_factory=list, repr=False)
-    _final_errors: list[float] = field(default_factory=list, repr=False)
-
-    def add(self, prediction: Prediction) -> None:
-        if prediction.halftime_error is not None:
-            self._ht_errors.append(abs(prediction.halftime_error))
-            self._covered90.append(bool(prediction.covers_halftime(90)))
-            if (covered95 := prediction.covers_halftime(95)) is not None:
-                self._covered95.append(covered95)
-        if prediction.final_error is not None:
-            self._final_errors.append(abs(prediction.final_error))
-
-    def finish(self) -> dict[str, Any]:
-        def share(flags: list[bool]) -> float | None:
-            return 100 * sum(flags) / len(flags) if flags else None
-
-        self.halftime_n = len(self._ht_errors)
-        self.halftime_mae = statistics.fmean(self._ht_errors) if self._ht_errors else None
-        self.coverage90 = share(self._covered90)
-        self.coverage95 = share(self._covered95)
-        self.final_n = len(self._final_errors)
-        self.final_mae = statistics.fmean(self._final_errors) if self._final_errors else None
-        return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
-
-
-def live_accuracy(days: int = ACCURACY_DAYS) -> dict[str, Any]:
-    """Overall and per game date (the last ``days`` dates with a known outcome)."""
-    known = Prediction.objects.filter(actual_halftime__isnull=False).select_related("game")
-    overall = Accuracy("all")
-    by_date: dict[dt.date, Accuracy] = {}
-    for prediction in known.order_by("game__game_date"):
-        day = prediction.game.game_date
-        overall.add(prediction)
-        by_date.setdefault(day, Accuracy(day.isoformat())).add(prediction)
-    dates = sorted(by_date, reverse=True)[:days]
-    return {
-        "overall": overall.finish(),
-        "by_date": [by_date[day].finish() for day in dates],
-        "pending": Prediction.objects.filter(actual_halftime__isnull=True).count(),
-    }
-
-
 def system_status() -> dict[str, Any]:
     """Everything the system panel shows, as JSON-ready data."""
     return {
@@ -243,7 +189,7 @@ def system_status() -> dict[str, Any]:
         "poll_interval_seconds": settings.POLL_INTERVAL_SECONDS,
         "polls": poll_status(),
         "model": model_status(),
-        "accuracy": live_accuracy(),
+        "accuracy": live_accuracy(ACCURACY_DAYS),
     }
 
 

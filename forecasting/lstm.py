@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from forecasting.winprob import sigmoid
+
 INPUT_SIZE = 4  # per minute: differential/10, its one-minute change/5, minute/18, strength
 HALFTIME_SCALE = 5.0  # outputs are changes divided by these scales
 FINAL_SCALE = 12.0
@@ -30,10 +32,6 @@ def encode_patterns(patterns: np.ndarray, strength: np.ndarray) -> np.ndarray:
     minute = np.broadcast_to(np.arange(1, steps + 1) / steps, x.shape)
     team = np.broadcast_to(np.asarray(strength, dtype=np.float64).reshape(-1, 1) * 4.0, x.shape)
     return np.stack([x / 10.0, step_change / 5.0, minute, team], axis=2)
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
 class NumpyLSTM:
@@ -60,10 +58,10 @@ class NumpyLSTM:
         hs = self.hidden
         for t in range(steps):
             gates = x_proj[:, t] + h @ w_hh
-            i = _sigmoid(gates[:, :hs])
-            f = _sigmoid(gates[:, hs : 2 * hs])
+            i = sigmoid(gates[:, :hs])
+            f = sigmoid(gates[:, hs : 2 * hs])
             g = np.tanh(gates[:, 2 * hs : 3 * hs])
-            o = _sigmoid(gates[:, 3 * hs :])
+            o = sigmoid(gates[:, 3 * hs :])
             c = f * c + i * g
             h = o * np.tanh(c)
         z = np.tanh(h @ w["head.0.weight"].T + w["head.0.bias"])

@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from forecasting.winprob import sigmoid
+
 REGULATION_MINUTES = 48
 OT_MINUTES = 5
 PROB_FLOOR = 1e-4
@@ -126,10 +128,6 @@ FEATURES: dict[str, Callable[[Columns], np.ndarray]] = {
 def design(features: Sequence[str], columns: Columns) -> np.ndarray:
     n = len(columns["margin"])
     return np.column_stack([np.ones(n)] + [FEATURES[f](columns) for f in features])
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ from typing import Any
 
 import numpy as np
 
+from forecasting.winprob import sigmoid
+
 REGULATION_PERIODS = 4
 PERIOD_SECONDS = 720.0
 OVERTIME_SECONDS = 300.0
@@ -200,10 +202,6 @@ def feature_matrix(columns: Mapping[str, np.ndarray]) -> np.ndarray:
             np.asarray(columns["seconds_left"], float),
         ]
     )
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, float)))
 
 
 @dataclass(frozen=True)

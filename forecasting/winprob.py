@@ -14,6 +14,27 @@ from typing import Any
 import numpy as np
 
 
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """The logistic function 1 / (1 + e^-z), written with tanh (it never overflows)."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, float)))
+
+
+def fit_logistic(design: np.ndarray, y: np.ndarray, l2: float = 1e-4) -> np.ndarray:
+    """Logistic regression coefficients by maximum likelihood, Newton's method (a tiny
+    ridge for stability); ``design`` carries its own intercept column."""
+    target = np.asarray(y, dtype=float)
+    beta = np.zeros(design.shape[1])
+    for _ in range(100):
+        p = sigmoid(design @ beta)
+        grad = design.T @ (p - target) + l2 * beta
+        hess = (design * (p * (1 - p))[:, None]).T @ design + l2 * np.eye(len(beta))
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    return beta
+
+
 def _design(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     x = x.reshape(len(x), -1)
@@ -27,18 +48,7 @@ class Logistic:
 
     @classmethod
     def fit(cls, x: np.ndarray, y: np.ndarray, scale: float = 10.0, l2: float = 1e-4) -> Logistic:
-        """Maximum likelihood by Newton's method (tiny ridge for stability)."""
-        design = _design(np.asarray(x, dtype=float) / scale)
-        target = np.asarray(y, dtype=float)
-        beta = np.zeros(design.shape[1])
-        for _ in range(100):
-            p = 1.0 / (1.0 + np.exp(-(design @ beta)))
-            grad = design.T @ (p - target) + l2 * beta
-            hess = (design * (p * (1 - p))[:, None]).T @ design + l2 * np.eye(len(beta))
-            step = np.linalg.solve(hess, grad)
-            beta -= step
-            if np.max(np.abs(step)) < 1e-10:
-                break
+        beta = fit_logistic(_design(np.asarray(x, dtype=float) / scale), y, l2)
         return cls(coef=tuple(float(b) for b in beta), scale=scale)
 
     def predict(self, x: np.ndarray) -> np.ndarray:

@@ -30,8 +30,8 @@ from forecasting.minute_model import (
     minutes_left,
     normal_cdf,
     quarter_index,
-    sigmoid,
 )
+from forecasting.winprob import fit_logistic, sigmoid
 from pipelines.evaluation import mae
 from pipelines.minute_data import GameRecord, MinuteRows, records_from_history
 from predictions.registry import ARTIFACTS_DIR, set_served
@@ -70,20 +70,6 @@ DEJAVU_GRID = tuple(
 
 def load_records(history: Path, seasons: tuple[int, ...]) -> list[GameRecord]:
     return records_from_history(read_history(history, seasons))
-
-
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-4) -> np.ndarray:
-    """Maximum likelihood by Newton's method (a tiny ridge for stability)."""
-    beta = np.zeros(x.shape[1])
-    for _ in range(100):
-        p = sigmoid(x @ beta)
-        grad = x.T @ (p - y) + l2 * beta
-        hess = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(beta))
-        step = np.linalg.solve(hess, grad)
-        beta -= step
-        if np.max(np.abs(step)) < 1e-10:
-            break
-    return beta
 
 
 def fit_stern(margin: np.ndarray, t: np.ndarray, y: np.ndarray) -> tuple[float, float]:

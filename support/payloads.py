@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from games.feed.types import GameStatus
+
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 _REAL = json.loads((FIXTURES / "scoreboard_2023-04-20.json").read_text())
 TEMPLATE: dict[str, Any] = _REAL["scoreboard"]["games"][0]
@@ -25,7 +27,7 @@ def game_json(
     game = copy.deepcopy(TEMPLATE)
     game.update(gameId=game_id, gameStatus=status, period=period, gameClock=clock)
     game["gameStatusText"] = (
-        text if text is not None else ("Final" if status == 3 else f"Q{period}")
+        text if text is not None else ("Final" if status == GameStatus.FINAL else f"Q{period}")
     )
     game["homeTeam"]["score"], game["awayTeam"]["score"] = home, away
     return game

@@ -147,7 +147,7 @@ def test_rows_cover_every_forecast_minute_and_skip_ends_of_periods() -> None:
     assert len(rows) == 51 and rows.margin[-1] == 51 and rows.home_win.all()
 
 
-def test_evaluate_models_keeps_the_per_minute_part_of_the_report(
+def test_record_ensemble_test_metrics_keeps_the_per_minute_part_of_the_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import pipelines.evaluation as evaluation

@@ -76,7 +76,7 @@ class Command(BaseCommand):
             label = _label(seasons)
             head = render_markdown(report, result.ensemble_card)
             head = head.replace("test season 2024-25", label, 1).replace(
-                "`python manage.py evaluate_models`",
+                "`python manage.py record_ensemble_test_metrics`",
                 f"`{report['source']['command']}` ({report['runtime_seconds']} s on a shared "
                 "2-core machine)",
             )

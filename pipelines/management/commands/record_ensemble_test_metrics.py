@@ -1,4 +1,9 @@
-"""Score the shipped ensemble on the test season and write the model report."""
+"""Score the served ensemble on the minute table's test season (2024-25), record the
+test metrics on its model card and write the halftime part of docs/model-report.*.
+
+(``evaluate_model`` scores every shipped model on a play-by-play directory; this one
+reads the shipped minute table, and writes the card: it is run once per trained
+ensemble.)"""
 
 from __future__ import annotations
 
@@ -12,7 +17,10 @@ from predictions.registry import ARTIFACTS_DIR, served_version
 
 
 class Command(BaseCommand):
-    help = "Evaluate the served ensemble on 2024-25; write docs/model-report.{md,json}."
+    help = (
+        "Score the served ensemble on 2024-25 from the minute table; record test_metrics on "
+        "its card and write the halftime part of docs/model-report.{md,json}."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--history", type=Path, default=None)
