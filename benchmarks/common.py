@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import os
 import resource
-import socket
 import statistics
 import time
 from collections.abc import Iterator
@@ -47,12 +46,6 @@ def summary(values: list[float]) -> dict[str, float]:
         "p95": round(pct(values, 95), 3),
         "mean": round(statistics.fmean(values), 3),
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rss_kib(pid: int) -> int:

@@ -17,7 +17,6 @@ from typing import Any
 from benchmarks.common import (
     ROOT,
     SLATE,
-    free_port,
     no_forecast_queue,
     reset_data,
     rss_kib,
@@ -28,6 +27,7 @@ from benchmarks.common import (
 )
 from realtime.messages import API_VERSION
 from support.client import ClientState
+from support.net import free_port
 
 
 class Server:

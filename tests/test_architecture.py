@@ -218,6 +218,28 @@ def test_the_model_library_imports_without_django_or_settings() -> None:
     assert not loaded & {"django", *SERVING - MODEL_LIBRARY, PROJECT}, sorted(loaded)
 
 
+def _top_level_imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_the_model_library_needs_only_numpy_and_the_standard_library() -> None:
+    allowed = set(sys.stdlib_module_names) | {"numpy", "forecasting", "__future__"}
+    for path in sorted((ROOT / "forecasting").rglob("*.py")):
+        assert _top_level_imports(path) <= allowed, (path, _top_level_imports(path) - allowed)
+
+
+def test_the_play_state_fold_and_the_clock_are_pure_python() -> None:
+    allowed = set(sys.stdlib_module_names) | {"games", "__future__"}
+    for name in ("playstate.py", "clock.py"):
+        assert _top_level_imports(ROOT / "games" / name) <= allowed, name
+
+
 def test_the_feed_types_need_no_settings() -> None:
     loaded = _imported_in_a_fresh_process(["games.feed.types"])
     assert "livescores" not in loaded and "nba_api" not in loaded

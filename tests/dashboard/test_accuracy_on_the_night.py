@@ -17,7 +17,7 @@ import pytest
 from dashboard.accuracy import accuracy_report, live_accuracy
 from games.models import Game
 from predictions.models import Prediction
-from tests.support.night import RecordedNight
+from support.night import RecordedNight
 
 
 def by_hand(rows: list[dict[str, Any]]) -> dict[str, Any]:

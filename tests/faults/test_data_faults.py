@@ -11,7 +11,7 @@ from games.models import Game, Snapshot
 from games.services import poll_scoreboard
 from realtime.payloads import current_games
 from support.payloads import at_minute, board, game_json
-from tests.faults.support import StaticFeed, counts, minutes_of
+from support.rows import StaticFeed, counts, minutes_of
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from games.feed.live import LiveFeed
 from games.models import Game, PollOutcome, PollRun
 from games.tasks import poll_scoreboard
 from support.payloads import at_minute, board, game_json
-from tests.faults.support import counts
+from support.rows import counts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -22,8 +22,8 @@ from games.services import poll_exclusively
 from livescores.asgi import application
 from realtime.channel_layers import layer_settings
 from support.payloads import at_minute, board
+from support.rows import StaticFeed
 from tests.faults.conftest import ThrowawayRedis
-from tests.faults.support import StaticFeed
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 

@@ -18,7 +18,7 @@ from django.db import connection
 from games.models import Game, PollRun
 from games.services import POLL_LOCK_KEY, poll_exclusively, poll_scoreboard
 from support.payloads import at_minute, board
-from tests.faults.support import StaticFeed, counts, minutes_of
+from support.rows import StaticFeed, counts, minutes_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +31,7 @@ WORKER = """
 import sys, time, django
 django.setup()
 from games import services, signals
-from tests.faults.support import StaticFeed
+from support.rows import StaticFeed
 from support.payloads import at_minute, board
 
 def hang(signal, **kwargs):

@@ -3,7 +3,7 @@
 The rule (docs/websocket-api.md, "Sequence numbers"): a message that bumps a game's
 ``seq`` goes to every socket; a message only some sockets receive never bumps, it
 carries the version it belongs to. The schemas say which is which (``x-seq``,
-``x-audience``); the recorded night (tests/support/night.py) shows the server obeys.
+``x-audience``); the recorded night (support/night.py) shows the server obeys.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from realtime import messages
 from realtime.protocol import SCHEMA_DIR, ProtocolError, load_rules, rules
 from support.client import ClientState
-from tests.support.night import RecordedNight
+from support.night import RecordedNight
 
 AUDIENCE_OF_GROUP = {"scoreboard": "all", "game": "subscribers"}
 # The night is played with database access (a session fixture); marking its tests tells

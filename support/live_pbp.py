@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-LIVE_PBP = Path(__file__).parent / "fixtures" / "live_pbp"
+LIVE_PBP = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "live_pbp"
 GAMES = {  # game id -> date (PROVENANCE.md)
     "0022400712": "2025-02-04",
     "0022400740": "2025-02-07",

@@ -23,10 +23,11 @@ from websockets.exceptions import ConnectionClosed
 from games.feed.parser import parse_scoreboard
 from games.services import ingest_scoreboard
 from realtime.guards.limits import SLOT_TTL_SECONDS, SocketSlots, TokenBucket, slots_key
+from support.livestack import Daphne, database_url
+from support.net import free_port
 from support.payloads import at_minute, board
-from tests.livestack import Daphne, database_url, free_port
-from tests.schemas import assert_valid
-from tests.wsclient import communicator, session_cookie
+from support.schemas import assert_valid
+from support.wsclient import communicator, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,6 +1,6 @@
 """The golden replay: the recorded night's frames and rows, normalised, against a file.
 
-``tests/golden/night.json.gz`` holds what ``tests/support/night.py`` recorded on the
+``tests/golden/night.json.gz`` holds what ``support/night.py`` recorded on the
 tree that made it: every frame each socket received, grouped per game in ``seq`` order,
 and every row the night wrote. Times (``sent_at``, ``created_at``, the replay's wall
 clock), measured durations (latencies, poll times) and row ids are normalised away;
@@ -22,9 +22,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tests.support.night import RecordedNight
+from support.night import RecordedNight
 
-GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "night.json.gz"
+GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden" / "night.json.gz"
 TIME_KEYS = {
     "sent_at",
     "created_at",

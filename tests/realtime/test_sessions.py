@@ -26,7 +26,8 @@ from django.utils import timezone
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.livestack import Daphne, database_url, free_port
+from support.livestack import Daphne, database_url
+from support.net import free_port
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

@@ -15,7 +15,7 @@ from games.models import Game
 from games.services import ingest_scoreboard
 from realtime import broadcast
 from support.payloads import at_minute, board
-from tests.wsclient import staff_connection
+from support.wsclient import staff_connection
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 GAME = "0042200163"

@@ -12,8 +12,8 @@ from channels.testing import WebsocketCommunicator
 from games.feed.select import build_replay_feed
 from games.services import poll_scoreboard
 from realtime.messages import API_VERSION, SNAPSHOT_CURVE_POINTS
-from tests.schemas import MESSAGE_TYPES, assert_valid
-from tests.wsclient import communicator, session_cookie, staff_connection
+from support.schemas import MESSAGE_TYPES, assert_valid
+from support.wsclient import communicator, session_cookie, staff_connection
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 

@@ -20,7 +20,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from games.models import Game, MinuteDifferential, PollRun, Snapshot
 from games.services import poll_scoreboard
 from support.payloads import at_minute, board
-from tests.faults.support import StaticFeed
+from support.rows import StaticFeed
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from games.services import ingest_scoreboard
 from livescores.asgi import application
 from realtime import messages
 from support.payloads import at_minute, board
-from tests.wsclient import staff_connection
+from support.wsclient import staff_connection
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 

@@ -92,7 +92,7 @@ class Socket:
 
     def __init__(self, name: str, cookie: bytes) -> None:
         from livescores.asgi import application
-        from tests.wsclient import ORIGIN
+        from support.wsclient import ORIGIN
 
         self.name = name
         self.client = WebsocketCommunicator(
@@ -265,7 +265,7 @@ def recorded_night() -> RecordedNight:
     from django.core.management import call_command
 
     from livescores.celery_app import app as celery_app
-    from tests.wsclient import session_cookie
+    from support.wsclient import session_cookie
 
     conf = celery_app.conf
     previous = conf.task_always_eager, conf.task_eager_propagates
