@@ -98,7 +98,8 @@ class Stack:
     def commands(self) -> dict[str, list[str]]:
         bin_dir = Path(sys.executable).parent
         celery = [str(bin_dir / "celery"), "--app", "livescores"]
-        worker = [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"]
+        worker = [*celery, "worker", "--queues", "poll,celery", "--loglevel", "INFO"]
+        worker += ["--concurrency", "2"]
         worker += ["--without-gossip", "--without-mingle"]
         return {
             "redis": [

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import environ
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from livescores.client_ip import parse_networks
 from realtime.channel_layers import layer_settings
@@ -190,6 +191,11 @@ CELERY_TASK_TIME_LIMIT = _positive("CELERY_TASK_TIME_LIMIT", int, 30)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = _read("CELERY_TASK_ALWAYS_EAGER", bool, False)
+# The poll on a queue of its own, every other task on the default one; a worker consumes
+# both unless given -Q (livescores/celery_app.py).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue("poll"), Queue(CELERY_TASK_DEFAULT_QUEUE)]
+CELERY_TASK_ROUTES = {"games.tasks.poll_scoreboard": {"queue": "poll"}}
 # One active beat (livescores/beat.py): any further beat waits on RedBeat's Redis lock.
 CELERY_BEAT_SCHEDULER = "livescores.beat.SingleBeatScheduler"
 CELERY_REDBEAT_REDIS_URL = REDIS_URL
@@ -350,7 +356,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        room: {"level": LOG_LEVEL}
-        for room in ("games", "predictions", "realtime", "dashboard", "pipelines", "livescores")
+        name: {"level": LOG_LEVEL}
+        for name in (
+            *("games", "predictions", "realtime", "dashboard", "pipelines", "livescores"),
+            "celery",  # workers and beat log through LOGGING too (livescores/celery_app.py)
+        )
     },
 }
