@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import os
 import resource
-import socket
 import statistics
 import time
 from collections.abc import Iterator
@@ -47,12 +46,6 @@ def summary(values: list[float]) -> dict[str, float]:
         "p95": round(pct(values, 95), 3),
         "mean": round(statistics.fmean(values), 3),
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rss_kib(pid: int) -> int:
@@ -98,7 +91,7 @@ def reset_data() -> None:
 
 
 def slate_payload(minute: float, offset: int = 0) -> dict[str, Any]:
-    from tests.payloads import at_minute, board
+    from support.payloads import at_minute, board
 
     games = [
         at_minute(
@@ -113,7 +106,7 @@ def slate_states(minute: float) -> list[dict[str, Any]]:
     """The slate's games as the payload builder sends them (elapsed in game seconds)."""
     from games.feed.parser import parse_scoreboard
     from games.models import Game
-    from games.payloads import game_payload
+    from realtime.payloads import game_payload
 
     board = parse_scoreboard(slate_payload(minute))
     games = []
@@ -126,11 +119,11 @@ def slate_states(minute: float) -> list[dict[str, Any]]:
 
 def use_layer(kind: str) -> None:
     """Point this process's channel layer at the core (list) or pub/sub backend, with the
-    Redis client options the servers use (livescores/channel_layers.py)."""
+    Redis client options the servers use (realtime/channel_layers.py)."""
     from channels.layers import channel_layers
     from django.conf import settings
 
-    from livescores.channel_layers import layer_settings
+    from realtime.channel_layers import layer_settings
 
     layer = layer_settings(kind, settings.REDIS_URL, prefix="livescores-bench")
     settings.CHANNEL_LAYERS = {"default": layer}
@@ -139,21 +132,21 @@ def use_layer(kind: str) -> None:
 
 @contextlib.contextmanager
 def timed_emit(sink: list[float]) -> Iterator[None]:
-    """Time games.events.send_now (the after-commit group sends) into ``sink``."""
-    from games import events
+    """Time realtime.broadcast.send_now (the after-commit group sends) into ``sink``."""
+    from realtime import broadcast
 
-    real = events.send_now
+    real = broadcast.send_now
 
     def timed(batches: list[tuple[str, list[dict[str, Any]]]]) -> None:
         start = time.perf_counter()
         real(batches)
         sink.append((time.perf_counter() - start) * 1000)
 
-    events.send_now = timed  # type: ignore[assignment]
+    broadcast.send_now = timed  # type: ignore[assignment]
     try:
         yield
     finally:
-        events.send_now = real  # type: ignore[assignment]
+        broadcast.send_now = real  # type: ignore[assignment]
 
 
 def no_forecast_queue() -> None:

@@ -17,7 +17,6 @@ from typing import Any
 from benchmarks.common import (
     ROOT,
     SLATE,
-    free_port,
     no_forecast_queue,
     reset_data,
     rss_kib,
@@ -26,8 +25,9 @@ from benchmarks.common import (
     summary,
     use_layer,
 )
-from games.events import API_VERSION
+from realtime.messages import API_VERSION
 from support.client import ClientState
+from support.net import free_port
 
 
 class Server:

@@ -24,10 +24,10 @@ def ingest_polls(polls: int, layer: str, members: int) -> dict[str, Any]:
     from channels.layers import get_channel_layer
     from django.db import transaction
 
-    from games import events
     from games.feed.parser import parse_scoreboard
     from games.redis_client import get_redis
     from games.services import ingest_scoreboard
+    from realtime import messages
 
     use_layer(layer)
     reset_data()
@@ -36,7 +36,7 @@ def ingest_polls(polls: int, layer: str, members: int) -> dict[str, Any]:
 
     async def join() -> None:  # idle "clients" in the scoreboard group, as in production
         for i in range(members):
-            await channel_layer.group_add(events.SCOREBOARD_GROUP, f"livescores-bench.idle!{i}")
+            await channel_layer.group_add(messages.SCOREBOARD_GROUP, f"livescores-bench.idle!{i}")
 
     if layer == "redis":
         async_to_sync(join)()

@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.minute_forecast            # ~2 min on 2 cores
     .venv/bin/python -m benchmarks.minute_forecast --quick
 
-(1) ``predictions.minute_forecasts.forecast_minute`` for every game of a 15-game live
+(1) ``predictions.services.forecast_minute`` for every game of a 15-game live
 slate after each of minutes 1..47: read the game's minutes so far (and, once per game
 and process, the season's results of both teams), the served minute model's forecast,
 then bump the game's seq (locking its row), insert the row and commit: p50/p95 per game
@@ -80,12 +80,13 @@ def bench_forecasts(rounds: int) -> dict[str, Any]:
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
-    from games import events
+    from forecasting.minute_model import MinuteState
     from games.models import Game, MinuteDifferential
     from games.redis_client import get_redis
-    from predictions.minute_forecasts import forecast_minute, team_strengths
-    from predictions.minute_model import MinuteState, load_minute_model
     from predictions.models import MinuteForecast
+    from predictions.registry import load_minute_model
+    from predictions.services import forecast_minute, team_strengths
+    from realtime import messages
 
     use_layer("redis")
     get_redis().flushdb()
@@ -93,7 +94,7 @@ def bench_forecasts(rounds: int) -> dict[str, Any]:
 
     async def join() -> None:  # idle "clients" in the scoreboard group, as in production
         for i in range(100):
-            await layer.group_add(events.SCOREBOARD_GROUP, f"livescores-bench.idle!{i}")
+            await layer.group_add(messages.SCOREBOARD_GROUP, f"livescores-bench.idle!{i}")
 
     game_ids = _play_slate()
     model = load_minute_model()

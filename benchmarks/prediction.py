@@ -12,7 +12,7 @@ def bench_prediction(quick: bool) -> dict[str, Any]:
     from django.utils import timezone
 
     from games.models import Game, MinuteDifferential
-    from predictions.forecasting import GameContext, load_forecaster
+    from predictions.registry import GameContext, load_forecaster
     from predictions.services import make_prediction
 
     games = 200 if quick else 1000

@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import http.cookiejar
 import json
 import os
@@ -38,8 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ROOT, free_port, pct, raise_nofile, rss_kib
+from benchmarks.common import ROOT, pct, raise_nofile, rss_kib
 from support.client import ClientState
+from support.net import free_port, wait_for
 
 RESULTS = ROOT / "benchmarks" / "results" / "soak.json"
 DOC = ROOT / "docs" / "soak.md"
@@ -96,7 +98,8 @@ class Stack:
     def commands(self) -> dict[str, list[str]]:
         bin_dir = Path(sys.executable).parent
         celery = [str(bin_dir / "celery"), "--app", "livescores"]
-        worker = [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"]
+        worker = [*celery, "worker", "--queues", "poll,celery", "--loglevel", "INFO"]
+        worker += ["--concurrency", "2"]
         worker += ["--without-gossip", "--without-mingle"]
         return {
             "redis": [
@@ -153,19 +156,22 @@ class Stack:
         )
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB_NAME], check=True)
         self.start("redis")
-        wait_for(lambda: redis_answers(self.redis_port), "redis")
+        wait_for(lambda: redis_answers(self.redis_port), "redis", timeout=60, interval=0.2)
         self.manage("migrate", "--noinput")
         self.manage("ensure_staff_user", "--url", f"http://127.0.0.1:{self.lb_port}/")
         self.manage("reset_replay")
         for name in ("web1", "web2"):
             self.start(name)
         for name in ("web1", "web2"):
-            wait_for(
-                lambda n=name: http_ok(f"http://127.0.0.1:{self.web_ports[n]}/healthz?poll=ignore"),
-                name,
-            )
+            url = f"http://127.0.0.1:{self.web_ports[name]}/healthz?poll=ignore"
+            wait_for(functools.partial(http_ok, url), name, timeout=60, interval=0.2)
         self.start("lb")
-        wait_for(lambda: http_ok(f"http://127.0.0.1:{self.lb_port}/healthz?poll=ignore"), "lb")
+        wait_for(
+            lambda: http_ok(f"http://127.0.0.1:{self.lb_port}/healthz?poll=ignore"),
+            "lb",
+            timeout=60,
+            interval=0.2,
+        )
 
     def start_polling(self) -> None:
         for name in ("worker1", "worker2", "beat"):
@@ -197,15 +203,6 @@ class Stack:
             with contextlib.suppress(FileNotFoundError, RuntimeError):
                 total += rss_kib(pid)
         return total
-
-
-def wait_for(check: Any, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"{what} did not come up")
 
 
 def redis_answers(port: int) -> bool:
@@ -392,7 +389,7 @@ def last_tick() -> int:
     import django
 
     django.setup()
-    from games.feed import build_replay_feed
+    from games.feed.select import build_replay_feed
 
     return build_replay_feed().board.last_tick()
 

@@ -1,4 +1,6 @@
-"""Forecast accuracy over a date range, computed in PostgreSQL from the stored predictions.
+"""Forecast accuracy, computed in PostgreSQL from the stored predictions: over a date
+range for the accuracy page (``accuracy_report``), and per game date for the status
+panel (``live_accuracy``).
 
 The per-game definitions are the ones the predictions admin shows (``Prediction``'s
 ``halftime_error``, ``covers_halftime``, ``final_error``): here they are aggregated.
@@ -39,8 +41,8 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Abs, Cast, Floor, Least, Power
 from django.utils import timezone
 
-from games.history import season_of
 from games.minutes import PREDICTION_MINUTE
+from games.season import season_start
 from predictions.models import Prediction
 
 RELIABILITY_BINS = 10
@@ -94,8 +96,7 @@ def default_range(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     (a replayed 2025 night counts as that season, not today's) to that game's date."""
     latest = Prediction.objects.aggregate(day=Max("game__game_date"))["day"]
     end = latest or today or timezone.localdate()
-    season_start = dt.date(season_of(end) - 1, 8, 1)
-    first = Prediction.objects.filter(game__game_date__gte=season_start).aggregate(
+    first = Prediction.objects.filter(game__game_date__gte=season_start(end)).aggregate(
         day=Min("game__game_date")
     )["day"]
     return first or end, end
@@ -105,31 +106,85 @@ def predictions_between(start: dt.date, end: dt.date) -> QuerySet[Prediction]:
     return Prediction.objects.filter(game__game_date__gte=start, game__game_date__lte=end)
 
 
-def accuracy_report(start: dt.date, end: dt.date) -> AccuracyReport:
-    rows = predictions_between(start, end)
-    halftime = rows.filter(actual_halftime__isnull=False).aggregate(
-        n=Count("pk"),
-        mae=Avg(Abs(_float(F("actual_halftime") - F("halftime_point")))),
-        persistence=Avg(Abs(_float(F("actual_halftime") - D18))),
-        covered90=Count(
+def _halftime() -> dict[str, Any]:
+    """Over forecasts whose halftime is known: the error, persistence's, the coverage."""
+    return {
+        "n": Count("pk"),
+        "mae": Avg(Abs(_float(F("actual_halftime") - F("halftime_point")))),
+        "persistence": Avg(Abs(_float(F("actual_halftime") - D18))),
+        "covered90": Count(
             "pk",
             filter=Q(
                 actual_halftime__gte=F("halftime_lo90"), actual_halftime__lte=F("halftime_hi90")
             ),
         ),
-        n95=Count("pk", filter=Q(halftime_lo95__isnull=False, halftime_hi95__isnull=False)),
-        covered95=Count(
+        "n95": Count("pk", filter=Q(halftime_lo95__isnull=False, halftime_hi95__isnull=False)),
+        "covered95": Count(
             "pk",
             filter=Q(
                 actual_halftime__gte=F("halftime_lo95"), actual_halftime__lte=F("halftime_hi95")
             ),
         ),
-    )
-    final = rows.filter(actual_final__isnull=False, final_point__isnull=False).aggregate(
-        n=Count("pk"),
-        mae=Avg(Abs(_float(F("actual_final") - F("final_point")))),
-        persistence=Avg(Abs(_float(F("actual_final") - D18))),
-    )
+    }
+
+
+def _final() -> dict[str, Any]:
+    """Over forecasts with a final point whose final margin is known."""
+    return {
+        "n": Count("pk"),
+        "mae": Avg(Abs(_float(F("actual_final") - F("final_point")))),
+        "persistence": Avg(Abs(_float(F("actual_final") - D18))),
+    }
+
+
+def _halftime_known(rows: QuerySet[Prediction]) -> QuerySet[Prediction]:
+    return rows.filter(actual_halftime__isnull=False)
+
+
+def _final_known(rows: QuerySet[Prediction]) -> QuerySet[Prediction]:
+    return rows.filter(actual_final__isnull=False, final_point__isnull=False)
+
+
+def live_accuracy(days: int = 14) -> dict[str, Any]:
+    """The status panel's accuracy of forecasts whose halftime is known: overall and for
+    each of the last ``days`` game dates (two grouped queries and two totals)."""
+    known = _halftime_known(Prediction.objects.all())
+
+    def summary(label: str, half: dict[str, Any], final: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "label": label,
+            "halftime_n": half["n"],
+            "halftime_mae": half["mae"],
+            "coverage90": _percent(half["covered90"], half["n"]),
+            "coverage95": _percent(half["covered95"], half["n95"]),
+            "final_n": final["n"],
+            "final_mae": final["mae"],
+        }
+
+    def by_date(rows: QuerySet[Prediction], aggregates: dict[str, Any]) -> dict[dt.date, Any]:
+        grouped = rows.values("game__game_date").annotate(**aggregates).order_by()
+        return {row["game__game_date"]: row for row in grouped}
+
+    half_by_date = by_date(known, _halftime())
+    final_by_date = by_date(_final_known(known), _final())
+    no_final = {"n": 0, "mae": None}
+    dates = sorted(half_by_date, reverse=True)[:days]
+    return {
+        "overall": summary(
+            "all", known.aggregate(**_halftime()), _final_known(known).aggregate(**_final())
+        ),
+        "by_date": [
+            summary(day.isoformat(), half_by_date[day], final_by_date.get(day, no_final))
+            for day in dates
+        ],
+        "pending": Prediction.objects.filter(actual_halftime__isnull=True).count(),
+    }
+
+
+def accuracy_report(start: dt.date, end: dt.date) -> AccuracyReport:
+    rows = predictions_between(start, end)
+    halftime = _halftime_known(rows).aggregate(**_halftime())
+    final = _final_known(rows).aggregate(**_final())
     forecasts = rows.filter(actual_final__isnull=False, home_win_probability__isnull=False)
     winprob = forecasts.aggregate(
         n=Count("pk"),

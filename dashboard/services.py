@@ -7,7 +7,7 @@ import json
 import logging
 import statistics
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +15,20 @@ from django.conf import settings
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
+from dashboard.accuracy import live_accuracy
 from games.clock import OVERTIME_PERIOD_SECONDS, REGULATION_PERIOD_SECONDS, REGULATION_PERIODS
 from games.minutes import HALFTIME_MINUTE, PREDICTION_MINUTE
 from games.models import Board, Game, MinuteDifferential, PollOutcome, PollRun, Snapshot
-from games.payloads import (
+from predictions.models import Prediction
+from predictions.registry import ARTIFACTS_DIR, served_version
+from realtime.payloads import (
     clock_display,
+    current_games,
     games_with_history,
     minute_payload,
     status_label,
 )
-from games.protocol import client_rules
-from games.services import current_games
-from predictions.models import Prediction
-from predictions.registry import ARTIFACTS_DIR, latest_version
+from realtime.protocol import client_rules
 
 logger = logging.getLogger(__name__)
 
@@ -187,67 +188,12 @@ def model_status() -> dict[str, Any]:
     """The version this checkout serves (predictions/artifacts/LATEST) and the last one used."""
     last = Prediction.objects.order_by("-created_at").first()
     return {
-        "served_version": latest_version(),
+        "served_version": served_version("ensemble"),
         "last_forecast": (
             {"name": last.model_name, "version": last.model_version, "at": _iso(last.created_at)}
             if last
             else None
         ),
-    }
-
-
-@dataclass
-class Accuracy:
-    """Live accuracy of the halftime (and final) forecasts whose outcome is known."""
-
-    label: str
-    halftime_n: int = 0
-    halftime_mae: float | None = None
-    coverage90: float | None = None
-    coverage95: float | None = None
-    final_n: int = 0
-    final_mae: float | None = None
-    _ht_errors: list[float] = field(default_factory=list, repr=False)
-    _covered90: list[bool] = field(default_factory=list, repr=False)
-    _covered95: list[bool] = field(default_factory=list, repr=False)
-    _final_errors: list[float] = field(default_factory=list, repr=False)
-
-    def add(self, prediction: Prediction) -> None:
-        if prediction.halftime_error is not None:
-            self._ht_errors.append(abs(prediction.halftime_error))
-            self._covered90.append(bool(prediction.covers_halftime(90)))
-            if (covered95 := prediction.covers_halftime(95)) is not None:
-                self._covered95.append(covered95)
-        if prediction.final_error is not None:
-            self._final_errors.append(abs(prediction.final_error))
-
-    def finish(self) -> dict[str, Any]:
-        def share(flags: list[bool]) -> float | None:
-            return 100 * sum(flags) / len(flags) if flags else None
-
-        self.halftime_n = len(self._ht_errors)
-        self.halftime_mae = statistics.fmean(self._ht_errors) if self._ht_errors else None
-        self.coverage90 = share(self._covered90)
-        self.coverage95 = share(self._covered95)
-        self.final_n = len(self._final_errors)
-        self.final_mae = statistics.fmean(self._final_errors) if self._final_errors else None
-        return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
-
-
-def live_accuracy(days: int = ACCURACY_DAYS) -> dict[str, Any]:
-    """Overall and per game date (the last ``days`` dates with a known outcome)."""
-    known = Prediction.objects.filter(actual_halftime__isnull=False).select_related("game")
-    overall = Accuracy("all")
-    by_date: dict[dt.date, Accuracy] = {}
-    for prediction in known.order_by("game__game_date"):
-        day = prediction.game.game_date
-        overall.add(prediction)
-        by_date.setdefault(day, Accuracy(day.isoformat())).add(prediction)
-    dates = sorted(by_date, reverse=True)[:days]
-    return {
-        "overall": overall.finish(),
-        "by_date": [by_date[day].finish() for day in dates],
-        "pending": Prediction.objects.filter(actual_halftime__isnull=True).count(),
     }
 
 
@@ -259,7 +205,7 @@ def system_status() -> dict[str, Any]:
         "poll_interval_seconds": settings.POLL_INTERVAL_SECONDS,
         "polls": poll_status(),
         "model": model_status(),
-        "accuracy": live_accuracy(),
+        "accuracy": live_accuracy(ACCURACY_DAYS),
     }
 
 
@@ -329,7 +275,7 @@ def _display(value: Any) -> str:
 
 def model_cards(root: Path = ARTIFACTS_DIR) -> list[ModelCard]:
     """Every ``<version>/model.json`` under the artifacts directory, served one first."""
-    served = latest_version(root)
+    served = served_version("ensemble", root)
     cards: list[ModelCard] = []
     if not root.is_dir():
         return cards

@@ -45,12 +45,13 @@ from typing import Any
 
 import numpy as np
 
+from forecasting.winprob import sigmoid
+
 REGULATION_PERIODS = 4
 PERIOD_SECONDS = 720.0
 OVERTIME_SECONDS = 300.0
 REGULATION_MINUTES = 48.0
 PROB_FLOOR = 1e-4
-CARD_FILE = "state_model.json"
 TREES_FILE = "state_trees.npz"
 QUARTERS = ("Q1", "Q2", "Q3", "Q4", "OT")
 LEVELS = ("0.900", "0.950")
@@ -203,10 +204,6 @@ def feature_matrix(columns: Mapping[str, np.ndarray]) -> np.ndarray:
     )
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, float)))
-
-
 @dataclass(frozen=True)
 class Linear:
     """Intercept + coefficients on named ``FEATURES``; NaN inputs count as 0."""
@@ -318,6 +315,8 @@ def quarter_of(period: np.ndarray) -> np.ndarray:
 
 @dataclass
 class StateModel:
+    CARD_FILE = "state_model.json"
+
     version: str
     regulation: Linear  # logistic base (logit)
     trees: TreeEnsemble  # boosted on top of the base logit (regulation)
@@ -491,14 +490,14 @@ class StateModel:
                 "trees": len(self.trees.roots),
             }
         )
-        (directory / CARD_FILE).write_text(json.dumps(body, indent=1) + "\n")
+        (directory / self.CARD_FILE).write_text(json.dumps(body, indent=1) + "\n")
         # Deterministic bytes: np.savez writes zip entries with a fixed timestamp.
         arrays: dict[str, Any] = self.trees.arrays()
         np.savez(directory / TREES_FILE, **arrays)
 
     @classmethod
     def load(cls, directory: Path) -> StateModel:
-        card = json.loads((directory / CARD_FILE).read_text())
+        card = json.loads((directory / cls.CARD_FILE).read_text())
         if card.get("features") != list(FEATURES):
             raise ValueError(f"{directory}: artifact features differ from this code's FEATURES")
         with np.load(directory / card["trees_file"]) as data:

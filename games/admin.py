@@ -17,8 +17,9 @@ class MinuteInline(admin.TabularInline):
         return False
 
 
-@admin.register(Game)
 class GameAdmin(admin.ModelAdmin):
+    """The Game admin, registered by ``dashboard.admin`` with the forecasts' inlines."""
+
     list_display = [
         "game_id",
         "game_date",

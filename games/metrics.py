@@ -6,10 +6,9 @@ so nothing a worker observes lives in a web process's memory:
 * poll latency and outcomes are counted by the worker in a Redis hash (one
   pipelined round trip per poll) and read back at scrape time;
 * games tracked and the age of the last successful poll are read from PostgreSQL at
-  scrape time (``predictions`` registers its own collector on ``REGISTRY`` for the
-  forecasts made: this module never imports the apps above it);
-* open WebSocket connections are a per-process gauge: scrape every daphne process
-  (not through the load balancer) and sum.
+  scrape time (this module never imports the apps above it);
+* the apps above add their own on ``REGISTRY``: ``predictions`` a collector of the
+  forecasts made, ``realtime`` the open sockets and snapshots of each web process.
 
 A Redis restart resets the poll counters, which Prometheus treats as a counter reset.
 """
@@ -23,7 +22,7 @@ from typing import Any
 from django.db import DatabaseError
 from django.db.models import Count
 from django.utils import timezone
-from prometheus_client import CollectorRegistry, Gauge, ProcessCollector
+from prometheus_client import CollectorRegistry, ProcessCollector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 from redis.exceptions import RedisError
@@ -35,11 +34,6 @@ POLL_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 REGISTRY = CollectorRegistry()
 ProcessCollector(registry=REGISTRY)
-WS_CONNECTIONS = Gauge(
-    "livescores_websocket_connections",
-    "Open WebSocket connections in this daphne process.",
-    registry=REGISTRY,
-)
 
 
 def record_poll(run: Any) -> None:
@@ -96,23 +90,18 @@ class LivescoresCollector(Collector):
         yield polls
 
     def _database_metrics(self) -> Iterator[Any]:
-        from games.models import GameStatus, PollOutcome, PollRun
-        from games.queries import current_games
+        from games.feed.types import GameStatus
+        from games.models import Board, Game, PollRun
 
         try:
             by_status = dict(
-                current_games()
+                Game.objects.on_board(Board.tonight())
                 .order_by()
                 .values_list("status")
                 .annotate(n=Count("pk"))
                 .values_list("status", "n")
             )
-            last_ok = (
-                PollRun.objects.filter(outcome=PollOutcome.OK)
-                .order_by("-started_at")
-                .values_list("started_at", flat=True)
-                .first()
-            )
+            last_ok = PollRun.objects.last_good_time()
         except DatabaseError as exc:
             logger.warning("metrics: database unavailable: %s", exc)
             return

@@ -8,13 +8,19 @@ happen at that instant). A state exactly at 60*m s that does not seal it leaves 
 minute open, because free throws are shot on a clock stopped at X:00 and the last
 of them counts. A closed minute whose window (60*(m-1), 60*m] held no observed
 state is filled from the last state before it and flagged ``imputed``.
+
+Score states come from the live play-by-play too (``states_from_live_playbyplay``:
+gap recovery live, and the historical dataset offline, read them the same way).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from games.clock import elapsed_seconds, parse_clock
 
 PREDICTION_MINUTE = 18  # 6:00 left in Q2
 HALFTIME_MINUTE = 24
@@ -96,3 +102,30 @@ def minute_scores(states: Iterable[ScoreState], end_elapsed: float) -> list[tupl
         values.append((home, away))
         minute += 1
     return values
+
+
+def states_from_live_playbyplay(actions: Sequence[Mapping[str, Any]]) -> list[ScoreState]:
+    """Score states from the live feed's ``game.actions`` (scores come as strings).
+
+    Actions without a clock are skipped. States are ordered by elapsed time, then
+    actionNumber, and carry the running maximum of each score.
+    """
+    timed: list[tuple[float, int, int, int]] = []
+    for action in actions:
+        seconds_left = parse_clock(str(action.get("clock", "")))
+        if seconds_left is None:
+            continue
+        elapsed = elapsed_seconds(int(action["period"]), seconds_left)
+        home, away = int(action["scoreHome"]), int(action["scoreAway"])
+        timed.append((elapsed, int(action["actionNumber"]), home, away))
+    timed.sort(key=lambda row: (row[0], row[1]))
+    return running_max_states((elapsed, home, away) for elapsed, _, home, away in timed)
+
+
+def running_max_states(rows: Iterable[tuple[float, int, int]]) -> list[ScoreState]:
+    states: list[ScoreState] = []
+    home = away = 0
+    for elapsed, row_home, row_away in rows:
+        home, away = max(home, row_home), max(away, row_away)
+        states.append(ScoreState(elapsed, home, away))
+    return states

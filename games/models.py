@@ -7,20 +7,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Avg, Max, Min, Q
 from django.utils import timezone
 
-from games.feed.parser import GameState
+from games.feed.types import GameState, GameStatus
 from games.minutes import HALFTIME_MINUTE, PREDICTION_MINUTE, MinuteValue, ScoreState, close_minutes
 
 logger = logging.getLogger(__name__)
-
-
-class GameStatus(models.IntegerChoices):
-    SCHEDULED = 1, "scheduled"
-    LIVE = 2, "live"
-    FINAL = 3, "final"
 
 
 # nba_api keeps a game that will not be played at gameStatus 1 and says so in its text.
@@ -295,6 +289,21 @@ class PollOutcome(models.TextChoices):
     ERROR = "error", "error"
 
 
+class PollRunQuerySet(models.QuerySet["PollRun"]):
+    def good(self) -> PollRunQuerySet:
+        """The polls that fetched, parsed and stored a scoreboard."""
+        return self.filter(outcome=PollOutcome.OK)
+
+    def last_good(self) -> PollRun | None:
+        return self.good().order_by("-started_at", "-id").first()
+
+    def last_good_time(self) -> dt.datetime | None:
+        """When the last good poll started (None before the first)."""
+        return (
+            self.good().order_by("-started_at", "-id").values_list("started_at", flat=True).first()
+        )
+
+
 class PollRun(models.Model):
     started_at = models.DateTimeField(db_index=True)
     feed = models.CharField(max_length=10)
@@ -305,6 +314,8 @@ class PollRun(models.Model):
     rejected = models.PositiveSmallIntegerField(default=0)
     outcome = models.CharField(max_length=12, choices=PollOutcome.choices)
     error = models.TextField(blank=True)
+
+    objects = PollRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -332,8 +343,7 @@ class PollRun(models.Model):
             processing_max=Max("processing_ms"),
             last_started=Max("started_at"),
         )
-        last_ok = cls.objects.filter(outcome=PollOutcome.OK).order_by("-started_at").first()
-        stats["last_ok"] = last_ok.started_at if last_ok else None
+        stats["last_ok"] = cls.objects.last_good_time()
         return stats
 
 
@@ -397,8 +407,6 @@ class ReplayCursor(models.Model):
     @classmethod
     def advance(cls, night: dt.date) -> tuple[int, dt.datetime]:
         """Count one more poll of ``night``; returns (polls so far, replay start)."""
-        from django.db import transaction
-
         with transaction.atomic():
             cursor, _ = cls.objects.select_for_update().get_or_create(
                 night=night, defaults={"started": timezone.now()}

@@ -11,7 +11,7 @@ Both sources of NBA.com's play-by-play are turned into one ``PlayAction`` shape:
   ``qualifier`` (``action_from_archive``).
 
 ``step(state, action)`` is the fold; ``fold(actions)`` yields the state after every
-action. A ``PlayState`` holds the score (running maximum, as ``games.history``), the
+action. A ``PlayState`` holds the score (running maximum, as ``pipelines.history``), the
 period and its clock, who has the ball, free throws pending, team fouls per period and
 the bonus, and timeouts left. Every rule reads only the action and the state before it,
 so the live path and the dataset derive the same state from the same actions.
@@ -273,7 +273,7 @@ def action_from_archive(row: Mapping[str, Any], home_tricode: str, away_tricode:
 def sort_actions(actions: Iterable[PlayAction]) -> list[PlayAction]:
     """Game order: period, clock (running down), then the feed's order.
 
-    The same order as ``games.history``'s (elapsed time, actionNumber), except that at a
+    The same order as ``pipelines.history``'s (elapsed time, actionNumber), except that at a
     boundary between periods the earlier period's last actions come first.
     """
     return sorted(actions, key=lambda a: (a.period, -a.seconds_left, a.number))

@@ -25,8 +25,7 @@ from nba_api.live.nba.endpoints.playbyplay import PlayByPlay
 
 from games.clock import period_end
 from games.feed.live import FeedError, live_headers, request_json
-from games.history import states_from_live_playbyplay
-from games.minutes import last_closed_minute, minute_scores
+from games.minutes import last_closed_minute, minute_scores, states_from_live_playbyplay
 from games.models import MinuteDifferential
 
 logger = logging.getLogger(__name__)

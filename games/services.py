@@ -1,4 +1,4 @@
-"""Workflows of the live pipeline: poll the feed, persist a scoreboard, announce what closed."""
+"""Workflows of the live pipeline: poll the feed, persist a scoreboard, announce what changed."""
 
 from __future__ import annotations
 
@@ -14,25 +14,22 @@ from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import LockError
 
-from games import events, metrics, signals
-from games.feed import Feed, FeedError, get_feed
-from games.feed.parser import GameState, PayloadError, Scoreboard, parse_scoreboard
+from games import metrics, signals
+from games.feed.live import FeedError
+from games.feed.parser import PayloadError, parse_scoreboard
+from games.feed.select import Feed, get_feed
+from games.feed.types import GameState, GameStatus, Scoreboard
+from games.minutes import HALFTIME_MINUTE
 from games.models import (
     STATE_FIELDS,
     Board,
     Game,
-    GameStatus,
     MinuteDifferential,
-    Observation,
     PollOutcome,
     PollRun,
     Snapshot,
 )
-from games.payloads import board_payload, game_payload, minute_payload
-from games.queries import current_games
 from games.redis_client import get_redis
-
-__all__ = ["IngestResult", "current_games", "ingest_scoreboard", "poll_exclusively"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +41,9 @@ class IngestResult:
     games: int = 0
     snapshots: int = 0
     minutes: int = 0
-    predictions_queued: list[str] = field(default_factory=list)
+    predictions_queued: list[str] = field(default_factory=list)  # halftime forecasts claimed
+    closed: dict[str, list[int]] = field(default_factory=dict)  # game id -> minutes closed
+    outcomes: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
 
 
 def _lock_games(states: dict[str, GameState], board_date: dt.date) -> dict[str, Game]:
@@ -63,11 +62,13 @@ def _lock_games(states: dict[str, GameState], board_date: dt.date) -> dict[str, 
     return games
 
 
-def ingest_scoreboard(board: Scoreboard) -> IngestResult:
+def ingest_scoreboard(board: Scoreboard, *, announce: bool = True) -> IngestResult:
     """Persist one parsed poll: game state, changed snapshots, closed minutes, triggers.
 
-    Idempotent: re-polling the same payload changes nothing, and concurrent polls
-    serialise on the games' row locks.
+    What changed is announced after commit (``games.signals``) unless ``announce`` is
+    false: loading finished nights (``load_nights``) stores history that nobody follows
+    live, and acts on the result itself. Idempotent: re-polling the same payload
+    changes nothing, and concurrent polls serialise on the games' row locks.
     """
     now = timezone.now()
     states = {state.game_id: state for state in board.games}
@@ -75,14 +76,14 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
     if not states:
         return result
     board_date = board.game_date or timezone.localdate()
-    outcomes: dict[str, tuple[int | None, int | None]] = {}
+    outcomes = result.outcomes
     with transaction.atomic():
         if not settings.POLL_SYNCHRONOUS_COMMIT:
             _commit_without_waiting_for_disk()
         games = _lock_games(states, board_date)
         snapshots: list[Snapshot] = []
         minutes: list[MinuteDifferential] = []
-        observed: list[tuple[Game, Observation]] = []
+        changes: list[signals.GameChange] = []
         for game_id, state in sorted(states.items()):
             game = games[game_id]
             observation = game.observe(state)
@@ -97,10 +98,9 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
                 continue
             game.updated_at = now
             game.seq += 1  # one new version per changed game and poll (row locked)
-            observed.append((game, observation))
             if observation.changed:
                 snapshots.append(_snapshot(game, now))
-            minutes.extend(
+            closed = [
                 MinuteDifferential(
                     game=game,
                     minute=m.minute,
@@ -111,16 +111,20 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
                     closed_at=now,
                 )
                 for m in observation.minutes
-            )
+            ]
+            minutes.extend(closed)
+            changes.append(signals.GameChange(game, observation.became_final, closed))
             if observation.forecast_due and game.forecast_is_timely() and _claim_forecast(game):
                 result.predictions_queued.append(game_id)
-            halftime = next((m.differential for m in observation.minutes if m.minute == 24), None)
+            halftime = next(
+                (m.differential for m in observation.minutes if m.minute == HALFTIME_MINUTE), None
+            )
             if halftime is not None or observation.became_final:
                 outcomes[game_id] = (
                     halftime,
                     game.differential if observation.became_final else None,
                 )
-        changed = [game for game, _ in observed]
+        changed = [change.game for change in changes]
         # One INSERT ... ON CONFLICT DO UPDATE: far cheaper than bulk_update's CASE WHENs.
         Game.objects.bulk_create(
             changed, update_conflicts=True, unique_fields=["game_id"], update_fields=STATE_FIELDS
@@ -128,57 +132,23 @@ def ingest_scoreboard(board: Scoreboard) -> IngestResult:
         Snapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
         MinuteDifferential.objects.bulk_create(minutes, ignore_conflicts=True)
         result.snapshots, result.minutes = len(snapshots), len(minutes)
-        scoreboard_messages, detail = _messages(observed, minutes)
-        events.send_on_commit([(events.SCOREBOARD_GROUP, scoreboard_messages), *detail])
-        _announce(minutes, result.predictions_queued, outcomes)
+        for row in minutes:
+            result.closed.setdefault(row.game_id, []).append(row.minute)
+        if announce:
+            _announce(changes, result)
     return result
 
 
-def _announce(
-    minutes: list[MinuteDifferential],
-    forecasts_due: list[str],
-    outcomes: dict[str, tuple[int | None, int | None]],
-) -> None:
-    """After commit (and after this poll's pushes): what closed, for the apps above."""
-    if minutes:
-        closed: dict[str, list[int]] = {}
-        for row in minutes:
-            closed.setdefault(row.game_id, []).append(row.minute)
-        signals.announce_on_commit(signals.minutes_closed, closed=closed)
-    for game_id in forecasts_due:
+def _announce(changes: list[signals.GameChange], result: IngestResult) -> None:
+    """After commit, for the apps above: the games' new versions first, then what closed."""
+    if changes:
+        signals.announce_on_commit(signals.games_changed, changes=changes)
+    if result.closed:
+        signals.announce_on_commit(signals.minutes_closed, closed=result.closed)
+    for game_id in result.predictions_queued:
         signals.announce_on_commit(signals.halftime_forecast_due, game_id=game_id)
-    if outcomes:
-        signals.announce_on_commit(signals.outcomes_known, outcomes=outcomes)
-
-
-def _messages(
-    observed: list[tuple[Game, Observation]],
-    minutes: list[MinuteDifferential],
-) -> tuple[list[events.GameMessage], list[tuple[str, list[events.PatternProgressMessage]]]]:
-    """One scoreboard message per changed game (its new version) and the closed minutes
-    for its subscribers.
-
-    Each is the same size at any minute of the game: nothing whose size grows with game
-    time is read or sent (the win-probability curve travels in snapshot and subscribed).
-    """
-    closed: dict[str, list[MinuteDifferential]] = {}
-    for row in minutes:
-        closed.setdefault(row.game_id, []).append(row)
-    scoreboard: list[events.GameMessage] = []
-    detail: list[tuple[str, list[events.PatternProgressMessage]]] = []
-    for game, observation in observed:
-        payload = game_payload(game)
-        build = (
-            events.game_final_message if observation.became_final else events.score_update_message
-        )
-        scoreboard.append(build(payload))
-        if game.pk in closed:  # the per-game stream carries the minute detail
-            rows = [minute_payload(row) for row in closed[game.pk]]
-            progress = events.pattern_progress_message(
-                game.pk, game.seq, game.pattern_progress, rows
-            )
-            detail.append((events.game_group(game.pk), [progress]))
-    return scoreboard, detail
+    if result.outcomes:
+        signals.announce_on_commit(signals.outcomes_known, outcomes=result.outcomes)
 
 
 def _commit_without_waiting_for_disk() -> None:
@@ -262,13 +232,12 @@ def poll_scoreboard(feed: Feed | None = None) -> PollRun:
 
 
 def track_board(day: dt.date) -> Board:
-    """Record tonight's board after a poll; when its set of games changed, tell every
-    socket (a ``board`` message carrying the new board version)."""
+    """Record tonight's board after a poll; announce it when its set of games changed
+    (its version grew)."""
     with transaction.atomic():
         board, changed = Board.track(day)
         if changed:
-            message = events.board_message(board_payload(board), board.game_ids)
-            events.send_on_commit([(events.SCOREBOARD_GROUP, [message])])
+            signals.announce_on_commit(signals.board_changed, board=board)
     return board
 
 
@@ -288,7 +257,7 @@ def check_continuity(board: Scoreboard) -> None:
             board.game_date,
             ", ".join(vanished),
         )
-    last = PollRun.objects.filter(outcome=PollOutcome.OK, board_date__isnull=False).first()
+    last = PollRun.objects.filter(board_date__isnull=False).last_good()
     if last is not None and board.game_date is not None and board.game_date != last.board_date:
         carried = sorted(pk for pk, day in live.items() if day != board.game_date)
         logger.info(

@@ -1,21 +1,41 @@
-"""What the live pipeline announces; other apps subscribe in their ``AppConfig.ready``.
+"""What the live pipeline announces; the apps above subscribe in their ``AppConfig.ready``.
 
 ``games`` never imports the apps above it: it sends these signals and whoever cares
-(``predictions``) connects a receiver. They are sent after the poll's transaction
-commits (``announce_on_commit``), so a receiver only ever sees rows that are there for
-good, and a receiver that fails is logged, never undoes or repeats the poll.
+connects a receiver (``realtime`` turns changes into client messages, ``predictions``
+queues forecasts). They are sent after the poll's transaction commits
+(``announce_on_commit``), so a receiver only ever sees rows that are there for good,
+and a receiver that fails is logged, never undoes or repeats the poll. A poll announces
+in this order: the games' new versions, then what they closed, the forecasts due and
+the outcomes observed (so clients get a version before the forecasts it queues).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
 
+from games.models import Game, MinuteDifferential
+
 logger = logging.getLogger(__name__)
 
+
+@dataclass(frozen=True)
+class GameChange:
+    """One game's new version, as a poll committed it."""
+
+    game: Game  # as it is at its new ``seq``
+    became_final: bool = False
+    minutes: list[MinuteDifferential] = field(default_factory=list)  # closed by this version
+
+
+# After commit. ``changes``: [GameChange, ...], every game a poll gave a new version.
+games_changed = Signal()
+# After commit. ``board``: the Board row, whose version grew (its set of games changed).
+board_changed = Signal()
 # After commit. ``closed``: {game_id: [minute, ...]} for every game whose minutes a poll
 # closed (one signal per poll, so a receiver can queue one task for the whole slate).
 minutes_closed = Signal()
@@ -34,8 +54,9 @@ def announce_on_commit(signal: Signal, **kwargs: Any) -> None:
         for receiver, result in signal.send_robust(sender=None, **kwargs):
             if isinstance(result, Exception):
                 logger.error(
-                    "receiver %r of a games signal failed: %r",
+                    "receiver %r of %s failed: %r",
                     receiver,
+                    signal,
                     result,
                     exc_info=(type(result), result, result.__traceback__),
                 )

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import OperationalError, connections
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from games.feed import FeedError
+from games.feed.live import FeedError
 from games.services import poll_exclusively
 
 logger = logging.getLogger(__name__)

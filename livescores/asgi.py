@@ -13,8 +13,8 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from games.ws_middleware import WebSocketGuard  # noqa: E402
-from livescores.routing import websocket_urlpatterns  # noqa: E402
+from realtime.guards.middleware import WebSocketGuard  # noqa: E402
+from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

@@ -1,13 +1,33 @@
-"""The Celery application; one beat schedules the poll task."""
+"""The Celery application; one beat schedules the poll task.
+
+Two queues (``CELERY_TASK_QUEUES``): ``poll`` takes the poll alone (``CELERY_TASK_ROUTES``),
+``celery`` every other task (the forecasts, the outcomes). A worker consumes both unless
+told otherwise, and takes from them in turn, so a backlog of forecasts never stands in
+front of a poll; a deployment may also run a worker of its own on ``-Q poll``.
+
+Workers and beat log through the settings' ``LOGGING`` (``setup_logging`` below), so
+``LOG_FORMAT`` (plain or json) is the same in every process.
+"""
 
 from __future__ import annotations
 
 import os
+from logging.config import dictConfig
+from typing import Any
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livescores.settings")
 
 app = Celery("livescores")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def configure_logging(**kwargs: Any) -> None:
+    """Celery's own logging setup is skipped: the settings' LOGGING applies instead."""
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

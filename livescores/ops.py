@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisError
 
 from games.metrics import REGISTRY
-from games.models import PollOutcome, PollRun
+from games.models import PollRun
 from games.redis_client import get_redis
 from livescores.client_ip import client_ip, in_networks
 
@@ -39,12 +39,7 @@ def health_checks(check_poll: bool = True) -> dict[str, dict[str, Any]]:
     except RedisError as exc:
         checks["redis"] = {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"}
     if check_poll and checks["database"]["ok"]:
-        last_ok = (
-            PollRun.objects.filter(outcome=PollOutcome.OK)
-            .order_by("-started_at")
-            .values_list("started_at", flat=True)
-            .first()
-        )
+        last_ok = PollRun.objects.last_good_time()
         age = (timezone.now() - last_ok).total_seconds() if last_ok else None
         limit = settings.HEALTH_MAX_POLL_AGE_SECONDS
         checks["poll"] = {

@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 import environ
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
-from livescores.channel_layers import layer_settings
 from livescores.client_ip import parse_networks
+from realtime.channel_layers import layer_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
     "csp",
     "games",
     "predictions",
+    "realtime",
     "dashboard",
     "pipelines",
 ]
@@ -151,7 +153,7 @@ if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"REDIS_URL must be a redis:// URL, got {REDIS_URL!r}")
 
 # Channel layer: channels_redis, with redis-py client options that keep idle sockets
-# open all night (livescores/channel_layers.py explains the 10-second drops they fix).
+# open all night (realtime/channel_layers.py explains the 10-second drops they fix).
 # CHANNEL_LAYER=pubsub selects channels_redis's pub/sub layer (one PUBLISH per group
 # send, whatever the number of clients; no buffering for a consumer that is away).
 CHANNEL_LAYER = _choice("CHANNEL_LAYER", "redis", ("redis", "pubsub"))
@@ -189,6 +191,11 @@ CELERY_TASK_TIME_LIMIT = _positive("CELERY_TASK_TIME_LIMIT", int, 30)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = _read("CELERY_TASK_ALWAYS_EAGER", bool, False)
+# The poll on a queue of its own, every other task on the default one; a worker consumes
+# both unless given -Q (livescores/celery_app.py).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue("poll"), Queue(CELERY_TASK_DEFAULT_QUEUE)]
+CELERY_TASK_ROUTES = {"games.tasks.poll_scoreboard": {"queue": "poll"}}
 # One active beat (livescores/beat.py): any further beat waits on RedBeat's Redis lock.
 CELERY_BEAT_SCHEDULER = "livescores.beat.SingleBeatScheduler"
 CELERY_REDBEAT_REDIS_URL = REDIS_URL
@@ -213,7 +220,6 @@ CELERY_BEAT_SCHEDULE = {
     }
 }
 REPLAY_FILE = Path(env.str("REPLAY_FILE", default=str(BASE_DIR / "data" / "replay_night.json")))
-REPLAY_PBP_DIR = env.str("REPLAY_PBP_DIR", default="")
 REPLAY_ARCHIVE = Path(
     env.str("REPLAY_ARCHIVE", default=str(BASE_DIR / "data" / "timelines_2024-25.jsonl.gz"))
 )
@@ -229,11 +235,10 @@ def _date_or_none(name: str) -> dt.date | None:
         raise ImproperlyConfigured(f"{name} must be a date YYYY-MM-DD, got {text!r}") from exc
 
 
-# Unset: replay REPLAY_FILE (the shipped night). Set: that night from REPLAY_ARCHIVE (or,
-# with REPLAY_PBP_DIR, from a play-by-play parquet directory).
+# Unset: replay REPLAY_FILE (the shipped night). Set: that night from REPLAY_ARCHIVE. (A
+# night of a play-by-play parquet directory: ``manage.py export_replay_night``, then
+# REPLAY_FILE.)
 REPLAY_DATE = _date_or_none("REPLAY_DATE")
-if REPLAY_PBP_DIR and REPLAY_DATE is None:
-    raise ImproperlyConfigured("REPLAY_PBP_DIR needs REPLAY_DATE=YYYY-MM-DD")
 REPLAY_SECONDS_PER_POLL = _positive("REPLAY_SECONDS_PER_POLL", int, 60)
 REPLAY_BREAK_POLLS = _read("REPLAY_BREAK_POLLS", int, 1)
 REPLAY_HALFTIME_POLLS = _read("REPLAY_HALFTIME_POLLS", int, 2)
@@ -312,7 +317,7 @@ AXES_CLIENT_IP_CALLABLE = "livescores.client_ip.client_ip"
 WS_PUBLIC_STREAM = _read("WS_PUBLIC_STREAM", bool, False)
 # A signed-in socket re-checks its session this often (expired or deleted, user
 # deactivated, staff status removed, password changed) and is closed with 4401 when it
-# no longer holds; a logout or a saved user closes it at once (games/socket_sessions.py).
+# no longer holds; a logout or a saved user closes it at once (realtime/guards/sessions.py).
 WEBSOCKET_SESSION_CHECK_SECONDS = _positive("WEBSOCKET_SESSION_CHECK_SECONDS", float, 30.0)
 # Abuse limits (docs/websocket-api.md): each socket may send WEBSOCKET_RATE_PER_SECOND
 # frames a second in bursts of WEBSOCKET_RATE_BURST (the first frame over gets an error
@@ -351,8 +356,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "games": {"level": LOG_LEVEL},
-        "predictions": {"level": LOG_LEVEL},
-        "livescores": {"level": LOG_LEVEL},
+        name: {"level": LOG_LEVEL}
+        for name in (
+            *("games", "predictions", "realtime", "dashboard", "pipelines", "livescores"),
+            "celery",  # workers and beat log through LOGGING too (livescores/celery_app.py)
+        )
     },
 }

@@ -8,7 +8,7 @@ per-night file of each game's actions in the live feed's vocabulary, deriving or
 synthesising what the source lacks by the rules below (``docs/replay.md`` has the full
 list; ``data/plays_2024-25.PROVENANCE.md`` labels every field):
 
-* the source's traps as in ``games.history``: rows deduplicated on (game_id,
+* the source's traps as in ``pipelines.history``: rows deduplicated on (game_id,
   actionNumber), scores as a running maximum, the home team from made-shot points,
   ``minutes_left_in_game`` never read;
 * game order: period, clock running down, then ``actionNumber`` (``games.playstate``);
@@ -46,19 +46,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from games.clock import REGULATION_PERIODS, elapsed_seconds, parse_clock, period_length
-from games.history import (
+from games.feed.archive import (
     SOURCE_BRANCH,
     SOURCE_COMMIT,
     SOURCE_LICENSE,
     SOURCE_LICENSE_COMMIT,
     SOURCE_PATH,
     SOURCE_REPO,
-    game_results,
-    infer_home_team,
-    records_before,
-    replay_team,
-    season_of,
-    team_info,
 )
 from games.playstate import (
     AWAY,
@@ -69,6 +63,14 @@ from games.playstate import (
     other,
     proven_possession,
     step,
+)
+from games.season import season_of
+from pipelines.history import (
+    game_results,
+    infer_home_team,
+    records_before,
+    replay_team,
+    team_info,
 )
 
 if TYPE_CHECKING:
@@ -820,7 +822,7 @@ def build_game(
 ) -> tuple[dict[str, Any], GameReport]:
     """One game of the archive from its deduplicated source rows.
 
-    ``home`` / ``away`` are the replay's team objects (``games.history.replay_team``:
+    ``home`` / ``away`` are the replay's team objects (``pipelines.history.replay_team``:
     team_id, tricode, city, name, wins, losses).
     """
     source = game_order(source_action(r, home["tricode"], away["tricode"]) for r in rows)
@@ -911,7 +913,7 @@ def season_games(
 ) -> Iterator[tuple[dict[str, Any], GameReport]]:
     """Every game of a season's rows (or of ``dates``), by date then game id.
 
-    Records before each game come from the whole season (``games.history``)."""
+    Records before each game come from the whole season (``pipelines.history``)."""
     results = game_results(
         events[
             [

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from games.history import (
+from games.feed.archive import (
     SOURCE_BRANCH,
     SOURCE_COMMIT,
     SOURCE_LICENSE,
@@ -15,8 +15,6 @@ from games.history import (
     SOURCE_REPO,
 )
 from pipelines.state_dataset import directory_files
-
-LATEST_FILE = "STATE_LATEST"
 
 
 def provenance(pbp_dir: Path, seasons: Sequence[int]) -> dict[str, Any]:

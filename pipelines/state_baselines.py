@@ -2,7 +2,7 @@
 
 * Stern (1994) Brownian motion at second resolution: P = Phi((lead + mu t) / (sigma sqrt t)),
   t = minutes left in the regime (overtime: in the overtime period), fitted by probit
-  maximum likelihood (``predictions.minute_training.fit_stern``) on every training state.
+  maximum likelihood (``pipelines.minute_training.fit_stern``) on every training state.
 * The plain logistic: scikit-learn ``LogisticRegression(C=1e4)`` on 2021-22 + 2022-23
   game-minutes 1-47 with ``lead``, ``t``, ``lead/sqrt(t+0.5)``.
 * The net-rating logistic of issue 18, exactly: the same with ``nr t/48`` and
@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from pipelines.minute_training import fit_stern, stern_prob
 from pipelines.state_dataset import Pregame, StateTable, whole_minute_rows
-from predictions.minute_training import fit_stern, stern_prob
 
 NET_RATING_PSEUDO_GAMES = 5.0
 LOGISTIC_C = 1e4

@@ -17,7 +17,7 @@ while the game has time left. Each row carries the margin, the seconds left in i
 possession, free throws pending, team fouls, bonus and timeouts left; each game carries
 pre-game information known before tip-off (``pregame_table``) and its final margin.
 
-The archive's traps are handled as in ``games.history``, whose helpers are reused:
+The archive's traps are handled as in ``pipelines.history``, whose helpers are reused:
 duplicate rows (each game is in both teams' files) dropped on (game_id, actionNumber),
 the running maximum of each score, the home team inferred from made-shot points,
 ``minutes_left_in_game`` never read. Big intermediate tables are cached as ``.npz``
@@ -40,7 +40,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from games.clock import REGULATION_PERIODS, REGULATION_SECONDS, period_end, period_start
-from games.history import infer_home_team
 from games.playstate import (
     AWAY,
     HOME,
@@ -52,6 +51,7 @@ from games.playstate import (
     proven_possession,
     sort_actions,
 )
+from pipelines.history import infer_home_team
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 
 from forecasting.state_model import QUARTERS, REGULATION_PERIODS, StateModel, quarter_of
+from pipelines.evaluation import bootstrap_mean_ci
+from pipelines.minute_evaluation import brier_each, log_loss_each, reliability_table
 from pipelines.state_baselines import StateBaselines
 from pipelines.state_dataset import (
     KIND_GRID,
@@ -41,8 +43,6 @@ from pipelines.state_dataset import (
     whole_minute_rows,
 )
 from pipelines.state_training import split_seasons, table_columns
-from predictions.evaluation import bootstrap_mean_ci
-from predictions.minute_evaluation import brier_each, log_loss_each, reliability_table
 
 logger = logging.getLogger(__name__)
 Wrap = Callable[[Iterable[Any]], Iterable[Any]]
@@ -295,11 +295,11 @@ def minute_model_probabilities(
 ) -> dict[tuple[str, int], dict[str, float]] | None:
     """Today's per-minute model (``MINUTE_LATEST``) and its card's Stern and logistic at
     every (game_id, minute) of ``seasons``, computed with ``predictions``' own code."""
-    from predictions.minute_data import GameRecord, MinuteRows
-    from predictions.minute_evaluation import predict_rows
-    from predictions.minute_model import load_minute_model
-    from predictions.minute_training import Baselines
-    from predictions.pbp_evaluation import read_directory
+    from pipelines.minute_data import GameRecord, MinuteRows
+    from pipelines.minute_evaluation import predict_rows
+    from pipelines.minute_training import Baselines
+    from pipelines.pbp_evaluation import read_directory
+    from predictions.registry import load_minute_model
 
     try:
         minute_model = load_minute_model()

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from forecasting.conformal import conformal_quantile, integer_scores
 from forecasting.state_model import (
     FEATURES,
     LEVELS,
@@ -37,8 +38,8 @@ from forecasting.state_model import (
     TreeEnsemble,
     feature_matrix,
     quarter_of,
-    sigmoid,
 )
+from forecasting.winprob import sigmoid
 from pipelines.state_baselines import fit_baselines
 from pipelines.state_dataset import (
     GRID_SECONDS,
@@ -48,7 +49,6 @@ from pipelines.state_dataset import (
     pregame_table,
     whole_minute_rows,
 )
-from predictions.conformal import conformal_quantile, integer_scores
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -153,7 +153,7 @@ def brier(p: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean((p - y) ** 2))
 
 
-def fit_logistic(features: tuple[str, ...], x: np.ndarray, y: np.ndarray) -> Linear:
+def fit_sklearn_logistic(features: tuple[str, ...], x: np.ndarray, y: np.ndarray) -> Linear:
     """scikit-learn's logistic (C=1e4, as the reference) on named features; NaN -> 0."""
     from sklearn.linear_model import LogisticRegression
 
@@ -408,7 +408,7 @@ def train_state_model(
         f"{len(val.table.games)} calibration games ({int(va['live'].sum())} states)"
     )
     reg_t, reg_v = tr["regulation"], va["regulation"]
-    regulation = fit_logistic(REGULATION_BASE, x_train[reg_t], tr["y"][reg_t])
+    regulation = fit_sklearn_logistic(REGULATION_BASE, x_train[reg_t], tr["y"][reg_t])
     base_t = regulation(x_train[reg_t])
     base_v = regulation(va["x"][reg_v])
     progress(f"  regulation logistic {regulation.as_dict()}")
@@ -442,7 +442,7 @@ def train_state_model(
     progress(f"  calibration on 2023-24 halves: {calibration_check}; shipped: {calibration}")
 
     ot_t, ot_v = tr["overtime"], va["overtime"]
-    overtime = fit_logistic(OVERTIME_BASE, x_train[ot_t], tr["y"][ot_t])
+    overtime = fit_sklearn_logistic(OVERTIME_BASE, x_train[ot_t], tr["y"][ot_t])
     z_ot_t = regulation(x_train[ot_t]) + trees(x_train[ot_t])
     z_ot_v = regulation(va["x"][ot_v]) + trees(va["x"][ot_v])
     recalibrated = fit_platt(z_ot_t, tr["y"][ot_t])

@@ -7,8 +7,6 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from games.admin import GameAdmin
-from games.models import Game
 from predictions.models import MinuteForecast, Prediction
 
 
@@ -171,12 +169,3 @@ class MinuteForecastInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
-
-
-# ``games`` cannot know about forecasts: its admin is extended here, one level up.
-admin.site.unregister(Game)
-
-
-@admin.register(Game)
-class GameWithForecastsAdmin(GameAdmin):
-    inlines = [*GameAdmin.inlines, MinuteForecastInline]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from django.db import models
 
-from games.events import MinuteForecastPayload, WinProbabilityPoint
-
 
 class Prediction(models.Model):
     game = models.OneToOneField("games.Game", on_delete=models.CASCADE, related_name="prediction")
@@ -62,37 +60,6 @@ class Prediction(models.Model):
             return None
         return lo <= self.actual_halftime <= hi
 
-    def as_payload(self) -> dict[str, object]:
-        """The prediction as the WebSocket API and pages show it."""
-        return {
-            "game_id": self.game_id,
-            "created_at": self.created_at.isoformat() if self.created_at else None,
-            "model": {"name": self.model_name, "version": self.model_version},
-            "input_pattern": self.input_pattern,
-            "imputed_minutes": self.input_imputed_minutes,
-            "halftime": {
-                "point": self.halftime_point,
-                "interval90": [self.halftime_lo90, self.halftime_hi90],
-                "interval95": (
-                    [self.halftime_lo95, self.halftime_hi95]
-                    if self.halftime_lo95 is not None
-                    else None
-                ),
-                "actual": self.actual_halftime,
-            },
-            "final": {
-                "point": self.final_point,
-                "interval90": (
-                    [self.final_lo90, self.final_hi90] if self.final_lo90 is not None else None
-                ),
-                "actual": self.actual_final,
-            },
-            "home_win_probability": self.home_win_probability,
-            "components": self.components,
-            "neighbours": self.neighbours,
-            "latency_ms": self.latency_ms,
-        }
-
 
 class MinuteForecast(models.Model):
     """The forecast after one closed minute: one row per (game, minute, model version).
@@ -131,17 +98,3 @@ class MinuteForecast(models.Model):
 
     def __str__(self) -> str:
         return f"{self.game_id} m{self.minute} {self.home_win_prob:.0%} {self.final_margin:+.1f}"
-
-    def as_point(self) -> WinProbabilityPoint:
-        """The point of the game's ``win_probability`` series (the WebSocket contract)."""
-        return {
-            "minute": self.minute,
-            "home_win_prob": self.home_win_prob,
-            "final_margin": self.final_margin,
-            "interval90": [self.lo90, self.hi90],
-            "interval95": [self.lo95, self.hi95],
-        }
-
-    def as_payload(self) -> MinuteForecastPayload:
-        """The ``forecast`` of a ``forecast.update`` message: the point and its model."""
-        return {**self.as_point(), "model_version": self.model_version}

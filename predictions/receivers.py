@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from games import signals
-from games.payloads import provide_win_probability
-from predictions.minute_forecasts import is_forecast_minute, win_probability_series
+from predictions.services import is_forecast_minute
 from predictions.tasks import forecast_minutes, predict_game, record_game_outcomes
 
 
@@ -40,7 +39,6 @@ def on_outcomes_known(
 
 
 def connect() -> None:
-    provide_win_probability(win_probability_series)
     signals.minutes_closed.connect(on_minutes_closed, dispatch_uid="predictions")
     signals.halftime_forecast_due.connect(on_halftime_forecast_due, dispatch_uid="predictions")
     signals.outcomes_known.connect(on_outcomes_known, dispatch_uid="predictions")

@@ -3,9 +3,12 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from predictions.minute_forecasts import forecast_closed_minutes
-from predictions.outcomes import record_outcomes
-from predictions.services import PatternIncomplete, make_prediction
+from predictions.services import (
+    PatternIncomplete,
+    forecast_closed_minutes,
+    make_prediction,
+    record_outcomes,
+)
 
 
 @shared_task(

@@ -1,8 +1,8 @@
 """A reference client of ws/scores/: what a client knows, applied by the protocol's rule.
 
-The Python counterpart of the dashboard's ``static/js/connection.js`` + ``store.js``,
+The Python counterpart of the dashboard's ``static/js/livescores-client.js`` + ``store.js``,
 used by the tests, the soak and the delivery benchmark. Which messages bump a game's
-version comes from the schemas (``games/protocol.py``), never from a list kept here.
+version comes from the schemas (``realtime/protocol.py``), never from a list kept here.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from games.protocol import rules
+from realtime.protocol import rules
 
 Outcome = Literal["applied", "stale", "gap", "ignored"]
 

@@ -50,9 +50,9 @@ def eager_celery() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def night(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    """The recorded night played once through the whole stack (tests/support/night.py);
+    """The recorded night played once through the whole stack (support/night.py);
     the database is empty again afterwards."""
-    from tests.support.night import recorded_night
+    from support.night import recorded_night
 
     with django_db_blocker.unblock():
         return recorded_night()

@@ -9,60 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from games.clock import ClockFormatError, elapsed_seconds, parse_clock, period_end, period_start
+from games.feed.types import GameState, GameStatus, Rejected, Scoreboard, TeamState
 
 logger = logging.getLogger(__name__)
-
-STATUS_SCHEDULED, STATUS_LIVE, STATUS_FINAL = 1, 2, 3
 
 
 class PayloadError(ValueError):
     """The payload as a whole is unusable (not a scoreboard)."""
-
-
-@dataclass(frozen=True, slots=True)
-class TeamState:
-    team_id: int
-    tricode: str
-    city: str
-    name: str
-    wins: int
-    losses: int
-    score: int
-
-
-@dataclass(frozen=True, slots=True)
-class GameState:
-    game_id: str
-    status: int
-    status_text: str
-    period: int
-    clock_seconds: float | None
-    elapsed: float
-    home: TeamState
-    away: TeamState
-    start_time: dt.datetime | None
-    sealed: bool = False  # nothing more can happen at ``elapsed`` (a period or the game ended)
-
-    @property
-    def differential(self) -> int:
-        return self.home.score - self.away.score
-
-
-@dataclass(frozen=True)
-class Rejected:
-    game_id: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Scoreboard:
-    game_date: dt.date | None
-    games: list[GameState] = field(default_factory=list)
-    rejected: list[Rejected] = field(default_factory=list)
 
 
 def _int(data: Mapping[str, Any], key: str, minimum: int = 0) -> int:
@@ -113,13 +69,13 @@ def _start_time(value: Any) -> dt.datetime | None:
     return parsed
 
 
-def _ended(status: int, status_text: str) -> bool:
-    return status == STATUS_FINAL or status_text.lower().startswith(("end", "half"))
+def _ended(status: GameStatus, status_text: str) -> bool:
+    return status == GameStatus.FINAL or status_text.lower().startswith(("end", "half"))
 
 
-def _elapsed(status: int, period: int, clock: float | None, status_text: str) -> float:
+def _elapsed(status: GameStatus, period: int, clock: float | None, status_text: str) -> float:
     """Elapsed game seconds of a state; an empty clock means a break or the end."""
-    if status == STATUS_SCHEDULED or period == 0:
+    if status == GameStatus.SCHEDULED or period == 0:
         return 0.0
     if _ended(status, status_text):
         return float(period_end(period))
@@ -129,9 +85,9 @@ def _elapsed(status: int, period: int, clock: float | None, status_text: str) ->
     return float(period_start(period))
 
 
-def _sealed(status: int, period: int, elapsed: float, status_text: str) -> bool:
+def _sealed(status: GameStatus, period: int, elapsed: float, status_text: str) -> bool:
     """True when the state ends its period or the game, or a new period has begun."""
-    if status == STATUS_SCHEDULED:
+    if status == GameStatus.SCHEDULED:
         return False
     return _ended(status, status_text) or (period > 1 and elapsed == period_start(period))
 
@@ -140,11 +96,12 @@ def parse_game(data: Mapping[str, Any]) -> GameState:
     game_id = str(data["gameId"]).strip()
     if not game_id.isdigit() or len(game_id) != 10:
         raise ValueError(f"gameId {game_id!r} is not a 10-digit id")
-    status = _int(data, "gameStatus", 1)
-    if status not in (STATUS_SCHEDULED, STATUS_LIVE, STATUS_FINAL):
-        raise ValueError(f"gameStatus {status} is unknown")
+    number = _int(data, "gameStatus", 1)
+    if number not in GameStatus.values:
+        raise ValueError(f"gameStatus {number} is unknown")
+    status = GameStatus(number)
     period = _int(data, "period")
-    if status != STATUS_SCHEDULED and period < 1:
+    if status != GameStatus.SCHEDULED and period < 1:
         raise ValueError(f"status {status} with period {period}")
     status_text = _text(data.get("gameStatusText", ""), "gameStatusText")
     clock = parse_clock(str(data.get("gameClock") or ""))

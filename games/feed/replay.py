@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from games.clock import REGULATION_PERIODS, format_clock, period_length, period_start
+from games.feed.types import GameStatus
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class ReplayNight:
 
 @dataclass(frozen=True)
 class Phase:
-    status: int
+    status: GameStatus
     period: int
     clock: float | None  # seconds left; None = the empty clock of a break
     text: str
@@ -96,12 +97,13 @@ class ReplaySchedule:
                     text = f"{label} {int(left // 60):02d}:{int(left % 60):02d}"
                 else:
                     text = "Half" if period == 2 else f"End of {label}"
-                phases.append(Phase(2, period, left, text, elapsed))
+                phases.append(Phase(GameStatus.LIVE, period, left, text, elapsed))
             if period == periods:
                 break
             pause = self.halftime_polls if period == 2 else self.break_polls
             phases.extend(
-                Phase(2, period, None, phases[-1].text, phases[-1].elapsed) for _ in range(pause)
+                Phase(GameStatus.LIVE, period, None, phases[-1].text, phases[-1].elapsed)
+                for _ in range(pause)
             )
         return phases
 
@@ -148,18 +150,20 @@ class ReplayBoard:
         position = tick - offset
         tip = started + dt.timedelta(seconds=offset * self.poll_seconds)
         if position < 0:
-            phase = Phase(1, 0, None, f"{tip:%-I:%M %p} UTC", 0.0)
+            phase = Phase(GameStatus.SCHEDULED, 0, None, f"{tip:%-I:%M %p} UTC", 0.0)
         elif position >= len(timeline):
             last = timeline[-1]
             text = "Final" if last.period <= REGULATION_PERIODS else f"Final/OT{last.period - 4}"
-            phase = Phase(3, last.period, None, text, last.elapsed)
+            phase = Phase(GameStatus.FINAL, last.period, None, text, last.elapsed)
         else:
             phase = timeline[position]
-        home, away = game.score_at(phase.elapsed) if phase.status != 1 else (0, 0)
+        home, away = (
+            game.score_at(phase.elapsed) if phase.status != GameStatus.SCHEDULED else (0, 0)
+        )
         return {
             "gameId": game.game_id,
             "gameCode": f"{self.night.date:%Y%m%d}/{game.away['tricode']}{game.home['tricode']}",
-            "gameStatus": phase.status,
+            "gameStatus": int(phase.status),
             "gameStatusText": phase.text,
             "period": phase.period,
             "gameClock": "" if phase.clock is None else format_clock(phase.clock),

@@ -37,7 +37,7 @@
 //
 // The sequence rule is the server's, never a list kept here: `rules` is
 // {bumps: [type, ...], carries: [...], board: [...], none: [...]} as the schemas'
-// x-seq annotations say (games/protocol.py client_rules; the dashboard's pages put it in
+// x-seq annotations say (realtime/protocol.py client_rules; the dashboard's pages put it in
 // json_script "livescores-constants" as `protocol`; another front-end can take it from
 // the AsyncAPI document: rulesFromAsyncApi(docs/asyncapi.json)).
 //

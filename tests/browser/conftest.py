@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.livestack import ARTIFACTS, Daphne, database_url, free_port
+from support.livestack import ARTIFACTS, Daphne, database_url
+from support.net import free_port
 
 logger = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 
-from games.feed import ReplayFeed
+from games.feed.select import ReplayFeed
 from games.models import Game
 from games.services import poll_scoreboard
 from tests.browser.conftest import ARTIFACTS, BROWSER_MISSING, SKIP_REASON, Daphne
-from tests.browser.test_dashboard_live import connection_is, feed, log_in, score, wait_for
+from tests.browser.test_dashboard_live import connection_is, feed, log_in, score, wait_for_page
 
 __all__ = ["feed"]  # the replay night, polled once (a fixture)
 
@@ -61,7 +61,7 @@ def test_a_missed_version_is_repaired_by_a_partial_snapshot_from_the_real_server
     ids = [g.game_id for g in feed.board.night.games]
     game_id = ids[0]
     log_in(browser, server)
-    wait_for(browser, lambda b: all_subscribed(b, ids), "every game's subscription")
+    wait_for_page(browser, lambda b: all_subscribed(b, ids), "every game's subscription")
     browser.execute_script(RECORD + "window.__sameDocument = true;")
     before = page_seqs(browser)
     assert before == {g.game_id: g.seq for g in Game.objects.filter(pk__in=ids)}
@@ -69,7 +69,7 @@ def test_a_missed_version_is_repaired_by_a_partial_snapshot_from_the_real_server
     # The page "missed" the game's last version: the next one is a gap.
     browser.execute_script(BEHIND, game_id)
     poll_scoreboard(feed)
-    wait_for(browser, lambda b: len(seen(b)["snapshots"]) == 1, "the resync's snapshot")
+    wait_for_page(browser, lambda b: len(seen(b)["snapshots"]) == 1, "the resync's snapshot")
     record = seen(browser)
     assert len(record["resyncs"]) == 1  # asked once
     assert record["resyncs"][0]["seqs"][game_id] == before[game_id] - 1
@@ -78,9 +78,9 @@ def test_a_missed_version_is_repaired_by_a_partial_snapshot_from_the_real_server
     assert game_id in answer["games"] and answer["dropped"] == []
     assert answer["replaced"] == [game_id]  # only what the page was behind on is taken
     assert set(answer["games"]) | set(answer["current"]) == set(ids)
-    wait_for(browser, lambda b: game_id in seen(b)["subscribed"], "the game followed again")
+    wait_for_page(browser, lambda b: game_id in seen(b)["subscribed"], "the game followed again")
     db = {g.game_id: g for g in Game.objects.filter(pk__in=ids)}
-    wait_for(browser, lambda b: page_seqs(b) == {i: g.seq for i, g in db.items()}, "DB seqs")
+    wait_for_page(browser, lambda b: page_seqs(b) == {i: g.seq for i, g in db.items()}, "DB seqs")
     for gid, game in db.items():
         shown = browser.execute_script(
             "const g = window.livescores.store.games.get(arguments[0]);"
@@ -96,7 +96,7 @@ def test_a_missed_version_is_repaired_by_a_partial_snapshot_from_the_real_server
     # Asked directly while one version behind on one game: the server sends that game
     # alone and lists the other nine as current.
     browser.execute_script(BEHIND + "window.livescores.client.resync('test');", game_id)
-    wait_for(browser, lambda b: len(seen(b)["snapshots"]) == 2, "the second snapshot")
+    wait_for_page(browser, lambda b: len(seen(b)["snapshots"]) == 2, "the second snapshot")
     answer = seen(browser)["snapshots"][1]
     assert answer["games"] == [game_id] and answer["replaced"] == [game_id]
     assert sorted(answer["current"]) == sorted(i for i in ids if i != game_id)

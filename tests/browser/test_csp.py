@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from selenium.webdriver.common.by import By
 
-from games.feed import build_replay_feed
+from games.feed.select import build_replay_feed
 from games.models import Game
 from games.services import poll_scoreboard
 from tests.browser.conftest import (
@@ -30,7 +30,7 @@ from tests.browser.conftest import (
     SKIP_REASON,
     Daphne,
 )
-from tests.browser.test_dashboard_live import wait_for
+from tests.browser.test_dashboard_live import wait_for_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(BROWSER_MISSING, reason=SKIP_REASON)]
 
@@ -73,7 +73,9 @@ def problems(browser: Any, page: str, expected: str = "") -> list[str]:
 
 def visit(browser: Any, url: str, ready: str = "body") -> None:
     browser.get(url)
-    wait_for(browser, lambda b: b.execute_script("return document.readyState") == "complete", url)
+    wait_for_page(
+        browser, lambda b: b.execute_script("return document.readyState") == "complete", url
+    )
     browser.find_element(By.CSS_SELECTOR, ready)
 
 
@@ -101,9 +103,9 @@ def test_no_page_violates_the_content_security_policy_or_logs_an_error(
     visit(browser, f"{server.url}/accounts/login/", "#login-submit")
     found += problems(browser, "login page")
     log_in(browser, server, "csp-staff", PASSWORD)
-    wait_for(browser, lambda b: b.current_url == f"{server.url}/", "the dashboard after login")
+    wait_for_page(browser, lambda b: b.current_url == f"{server.url}/", "the dashboard after login")
     # The dashboard's WebSocket must connect (connect-src 'self' covers ws: here).
-    wait_for(
+    wait_for_page(
         browser,
         lambda b: (
             b.execute_script(
@@ -139,7 +141,7 @@ def test_no_page_violates_the_content_security_policy_or_logs_an_error(
     browser.delete_all_cookies()
     for _ in range(settings.AXES_FAILURE_LIMIT):
         log_in(browser, server, "csp-staff", "wrong password")
-    wait_for(browser, lambda b: b.find_elements(By.ID, "lockout"), "the lockout page")
+    wait_for_page(browser, lambda b: b.find_elements(By.ID, "lockout"), "the lockout page")
     # Chromium logs the page's own status (django-axes answers 429) as an error.
     status = (
         "/accounts/login/ - Failed to load resource: the server responded with a status of "

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from selenium.common.exceptions import NoSuchElementException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
-from games.feed import ReplayFeed, build_replay_feed
+from games.feed.select import ReplayFeed, build_replay_feed
 from games.services import poll_scoreboard
+from support.net import wait_for
 from tests.browser.conftest import ARTIFACTS, BROWSER_MISSING, SKIP_REASON, Daphne
 
 pytestmark = [
@@ -39,18 +40,23 @@ def log_in(browser: Any, server: Daphne, next_path: str = "/") -> None:
     browser.find_element(By.ID, "id_username").send_keys("coach")
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
     browser.find_element(By.ID, "login-submit").click()
-    wait_for(browser, lambda b: b.current_url == f"{server.url}{next_path}", "the redirect back")
+    wait_for_page(
+        browser, lambda b: b.current_url == f"{server.url}{next_path}", "the redirect back"
+    )
     connection_is(browser, "live")
 
 
-def wait_for(browser: Any, condition: Callable[[Any], Any], what: str, timeout: float = 15) -> Any:
-    return WebDriverWait(browser, timeout, poll_frequency=0.1).until(
-        condition, message=f"waited {timeout} s for {what}"
+def wait_for_page(
+    browser: Any, condition: Callable[[Any], Any], what: str, timeout: float = 15
+) -> Any:
+    """Wait for ``condition(browser)`` (an element not there yet counts as not yet)."""
+    return wait_for(
+        lambda: condition(browser), what, timeout, interval=0.1, ignoring=(NoSuchElementException,)
     )
 
 
 def connection_is(browser: Any, state: str, timeout: float = 20) -> None:
-    wait_for(
+    wait_for_page(
         browser,
         lambda b: b.find_element(By.ID, "connection").get_attribute("data-state") == state,
         f"connection state {state!r}",
@@ -100,20 +106,20 @@ def test_staff_watch_a_replayed_game_score_and_forecast_band_arrive_without_relo
 
     poll_scoreboard(feed)
     poll_scoreboard(feed)
-    wait_for(browser, lambda b: score(b, game_id) != before, "the score to change")
+    wait_for_page(browser, lambda b: score(b, game_id) != before, "the score to change")
 
     for _ in range(30):  # minute 18 closes, the forecast is made (eagerly) and pushed
         poll_scoreboard(feed)
         if band_points(browser, game_id) == 2:
             break
-    wait_for(browser, lambda b: band_points(b, game_id) == 2, "the 90% band in the chart")
+    wait_for_page(browser, lambda b: band_points(b, game_id) == 2, "the 90% band in the chart")
     card = browser.find_element(By.ID, f"game-{game_id}")
     forecast = card.find_element(By.CSS_SELECTOR, '[data-field="halftime-forecast"]').text
     assert "Halftime" in forecast and "90%" in forecast and "95%" in forecast
     assert browser.execute_script("return window.__sameDocument === true;")  # never reloaded
     assert "pattern 18/18" in card.text
     # The per-minute win probability (forecast.update): a small line and "XXX 73 %".
-    wait_for(browser, lambda b: wp_points(b, f"#game-{game_id} .wp-chart canvas") >= 18, "WP")
+    wait_for_page(browser, lambda b: wp_points(b, f"#game-{game_id} .wp-chart canvas") >= 18, "WP")
     assert re.fullmatch(
         r"win prob\. [A-Z]{3} \d{1,3} %",
         card.find_element(By.CSS_SELECTOR, '[data-field="win-probability"]').text,
@@ -122,7 +128,7 @@ def test_staff_watch_a_replayed_game_score_and_forecast_band_arrive_without_relo
 
     browser.get(f"{server.url}/games/{game_id}/")
     connection_is(browser, "live")
-    wait_for(browser, lambda b: band_points(b, game_id) == 2, "the band on the game page")
+    wait_for_page(browser, lambda b: band_points(b, game_id) == 2, "the band on the game page")
     detail = browser.find_element(By.ID, "prediction-detail").text
     assert "halftime 90%" in detail and "model" in detail
     rows = browser.find_elements(By.CSS_SELECTOR, "#minute-rows tr")
@@ -152,27 +158,26 @@ def test_the_page_shows_reconnecting_while_the_server_is_away_and_resyncs_after(
 
     server.start()
     connection_is(browser, "live", timeout=30)
-    wait_for(browser, lambda b: score(b, game_id) != before, "the fresh snapshot's score")
+    wait_for_page(browser, lambda b: score(b, game_id) != before, "the fresh snapshot's score")
 
 
 def test_a_dropped_forecast_message_is_noticed_by_its_sequence_gap_and_repaired(
     server: Daphne, browser: Any, feed: ReplayFeed, eager_celery: None, monkeypatch: Any
 ) -> None:
-    from types import SimpleNamespace
-
-    from games import events
     from predictions import services
     from predictions.models import Prediction
+    from predictions.signals import prediction_changed
 
     game_id = feed.board.night.games[0].game_id
     log_in(browser, server)
     # The forecast's push is lost (its version is taken, its message never sent).
-    dropped = SimpleNamespace(
-        SCOREBOARD_GROUP=events.SCOREBOARD_GROUP,
-        prediction_message=events.prediction_message,
-        send_on_commit=lambda batches: None,
-    )
-    monkeypatch.setattr(services, "events", dropped)
+    announce = services.announce_on_commit
+
+    def drop_the_prediction(signal: Any, **kwargs: Any) -> None:
+        if signal is not prediction_changed:
+            announce(signal, **kwargs)
+
+    monkeypatch.setattr(services, "announce_on_commit", drop_the_prediction)
     for _ in range(30):
         poll_scoreboard(feed)
         if Prediction.objects.filter(game_id=game_id).exists():
@@ -182,6 +187,6 @@ def test_a_dropped_forecast_message_is_noticed_by_its_sequence_gap_and_repaired(
     browser.execute_script("window.__sameDocument = true;")
 
     poll_scoreboard(feed)  # the next version arrives: seq jumps by 2, the page resyncs
-    wait_for(browser, lambda b: band_points(b, game_id) == 2, "the forecast, after a resync")
+    wait_for_page(browser, lambda b: band_points(b, game_id) == 2, "the forecast, after a resync")
     assert browser.execute_script("return window.__sameDocument === true;")  # no reload
     connection_is(browser, "live")

@@ -12,8 +12,9 @@ import pytest
 from django.utils import timezone
 from selenium.webdriver.common.by import By
 
-from games.feed import ReplayFeed
-from games.models import Game, GameStatus, MinuteDifferential
+from games.feed.select import ReplayFeed
+from games.feed.types import GameStatus
+from games.models import Game, MinuteDifferential
 from games.services import poll_scoreboard
 from predictions.models import Prediction
 from tests.browser.conftest import (
@@ -25,7 +26,7 @@ from tests.browser.conftest import (
     assert_accessible,
     axe_violations,
 )
-from tests.browser.test_dashboard_live import connection_is, feed, log_in, wait_for
+from tests.browser.test_dashboard_live import connection_is, feed, log_in, wait_for_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -138,7 +139,9 @@ def test_the_dashboard_names_the_night_the_moment_the_lead_and_start_times(
     for _ in range(3):
         poll_scoreboard(feed)
     live_id = night.games[0].game_id
-    wait_for(browser, lambda b: card_text(b, live_id, "clock").startswith("Q1 "), "a live clock")
+    wait_for_page(
+        browser, lambda b: card_text(b, live_id, "clock").startswith("Q1 "), "a live clock"
+    )
     clock = card_text(browser, live_id, "clock")
     assert re.fullmatch(r"Q1 [1-9]\d?:\d\d", clock), clock  # "Q1 9:00", no leading zero
     lead = card_text(browser, live_id, "differential")
@@ -171,7 +174,7 @@ def test_the_dashboard_names_the_night_the_moment_the_lead_and_start_times(
 
     browser.set_window_size(390, 900)
     try:
-        wait_for(browser, no_sideways_scroll, "the dashboard to fit 390 px")
+        wait_for_page(browser, no_sideways_scroll, "the dashboard to fit 390 px")
         browser.save_screenshot(str(ARTIFACTS / "dashboard-390.png"))
     finally:
         browser.set_window_size(1440, 1000)
@@ -221,7 +224,7 @@ def test_a_past_night_shows_final_scores_charts_and_hits_apart_from_misses(
     hit, miss = past_night()
     log_in(browser, server)
     browser.find_element(By.CSS_SELECTOR, '[data-nav="previous"]').click()
-    wait_for(browser, lambda b: b.current_url.endswith(f"/nights/{PAST}/"), "the past night")
+    wait_for_page(browser, lambda b: b.current_url.endswith(f"/nights/{PAST}/"), "the past night")
     assert "Saturday 8 February 2025" in browser.find_element(By.ID, "night-title").text
     assert not browser.find_elements(By.ID, "connection")  # a past night is not live
     assert card_text(browser, hit.game_id, "home-score") == str(hit.home_score)
@@ -243,15 +246,15 @@ def test_a_past_night_shows_final_scores_charts_and_hits_apart_from_misses(
     picker = browser.find_element(By.ID, "night-date")
     browser.execute_script("arguments[0].value = arguments[1];", picker, PAST.isoformat())
     browser.find_element(By.CSS_SELECTOR, ".night-pick button").click()
-    wait_for(browser, lambda b: b.current_url.endswith(f"/nights/{PAST}/"), "the picked night")
+    wait_for_page(browser, lambda b: b.current_url.endswith(f"/nights/{PAST}/"), "the picked night")
     browser.find_element(By.CSS_SELECTOR, '[data-nav="next"]').click()
-    wait_for(browser, lambda b: b.current_url == f"{server.url}/", "the current night")
+    wait_for_page(browser, lambda b: b.current_url == f"{server.url}/", "the current night")
     connection_is(browser, "live")
 
     # A game of the past night, and back to its night.
     browser.get(f"{server.url}/nights/{PAST}/")
     browser.find_element(By.CSS_SELECTOR, f"#game-{miss.game_id} a.matchup").click()
-    wait_for(browser, lambda b: b.current_url.endswith(f"/games/{miss.game_id}/"), "the game")
+    wait_for_page(browser, lambda b: b.current_url.endswith(f"/games/{miss.game_id}/"), "the game")
     connection_is(browser, "live")
     full = chart_info(browser, f"#game-{miss.game_id} .chart canvas")
     assert full["markers"] == ["Q2", "forecast", "half", "Q4"]
@@ -262,12 +265,14 @@ def test_a_past_night_shows_final_scores_charts_and_hits_apart_from_misses(
     browser.save_screenshot(str(ARTIFACTS / "game-past.png"))
     browser.set_window_size(390, 900)
     try:
-        wait_for(browser, no_sideways_scroll, "the game page to fit 390 px")
+        wait_for_page(browser, no_sideways_scroll, "the game page to fit 390 px")
         browser.save_screenshot(str(ARTIFACTS / "game-390.png"))
     finally:
         browser.set_window_size(1440, 1000)
     browser.find_element(By.CSS_SELECTOR, '[data-nav="night"]').click()
-    wait_for(browser, lambda b: b.current_url.endswith(f"/nights/{PAST}/"), "back to the night")
+    wait_for_page(
+        browser, lambda b: b.current_url.endswith(f"/nights/{PAST}/"), "back to the night"
+    )
     page_problems.assert_clean()
 
 
@@ -280,12 +285,12 @@ def test_the_game_page_follows_the_game_live_with_its_timeline_and_win_probabili
     before = len(browser.find_elements(By.CSS_SELECTOR, "#snapshot-rows tr"))
     for _ in range(4):
         poll_scoreboard(feed)
-    wait_for(
+    wait_for_page(
         browser,
         lambda b: len(b.find_elements(By.CSS_SELECTOR, "#minute-rows tr")) >= 3,
         "closed minutes on the game page",
     )
-    wait_for(
+    wait_for_page(
         browser,
         lambda b: len(b.find_elements(By.CSS_SELECTOR, "#snapshot-rows tr")) > before,
         "a new score change in the timeline",
@@ -313,7 +318,7 @@ def test_the_game_page_follows_the_game_live_with_its_timeline_and_win_probabili
         point,
     )
     away = Game.objects.get(pk=game_id).away_tricode
-    wait_for(browser, lambda b: f"{away} 73 %" in b.find_element(By.ID, "wp-now").text, "WP")
+    wait_for_page(browser, lambda b: f"{away} 73 %" in b.find_element(By.ID, "wp-now").text, "WP")
     wp = chart_info(browser, "#wp-curve canvas")
     assert wp["points"] == [1] and "half" in wp["markers"]
     assert browser.execute_script("return window.__sameDocument === true;")
@@ -341,7 +346,7 @@ def test_cards_show_the_favourites_win_probability_and_a_small_line(
     ]
     # After the snapshot the page subscribes to every game; each `subscribed` replaces the
     # game object, so draw only once this game's has arrived (its minutes are known).
-    wait_for(
+    wait_for_page(
         browser,
         lambda b: b.execute_script(
             "return window.livescores.store.minutes.has(arguments[0]);", game_id
@@ -374,7 +379,7 @@ def test_the_models_page_is_clean_and_accessible(
 ) -> None:
     log_in(browser, server)
     browser.find_element(By.LINK_TEXT, "Models").click()
-    wait_for(browser, lambda b: b.current_url.endswith("/models/"), "the models page")
+    wait_for_page(browser, lambda b: b.current_url.endswith("/models/"), "the models page")
     assert "Model versions" in browser.find_element(By.TAG_NAME, "h1").text
     page_problems.assert_clean()
     assert_accessible(browser)
@@ -394,7 +399,7 @@ def test_a_socket_closed_for_want_of_a_session_sends_the_person_to_the_login(
     server.stop()
     connection_is(browser, "reconnecting")
     server.start()  # the reconnect is refused with 4401
-    wait_for(
+    wait_for_page(
         browser,
         lambda b: b.current_url == f"{server.url}/accounts/login/?next=/",
         "the login page",

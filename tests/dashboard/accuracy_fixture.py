@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from games.models import Game, GameStatus
+from games.feed.types import GameStatus
+from games.models import Game
 from predictions.models import Prediction
 
 FIRST, LAST = dt.date(2025, 1, 10), dt.date(2025, 1, 12)

@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from dashboard import services
-from games.feed import build_replay_feed
+from games.feed.select import build_replay_feed
 from games.models import Game, PollOutcome, PollRun
 from games.services import poll_scoreboard
 from predictions.models import Prediction
@@ -306,7 +306,7 @@ def test_a_postponed_or_cancelled_game_says_so_and_is_never_scheduled_or_live(
     text: str, label: str
 ) -> None:
     from games.feed.parser import parse_game
-    from games.payloads import game_payload
+    from realtime.payloads import game_payload
 
     def team(tricode: str, team_id: int) -> dict[str, Any]:
         return {"teamId": team_id, "teamTricode": tricode, "wins": 3, "losses": 2, "score": 0}

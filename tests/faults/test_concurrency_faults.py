@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -13,8 +12,9 @@ from games.feed.parser import parse_scoreboard
 from games.services import POLL_LOCK_KEY, ingest_scoreboard, poll_exclusively
 from predictions import services as prediction_services
 from predictions.models import Prediction
-from tests.faults.support import StaticFeed, counts
-from tests.payloads import at_minute, board
+from support.net import wait_for
+from support.payloads import at_minute, board
+from support.rows import StaticFeed, counts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,13 +29,6 @@ class BlockingFeed(StaticFeed):
     def fetch(self) -> dict[str, Any]:
         assert self.release.wait(timeout=20)
         return super().fetch()
-
-
-def wait_for(condition: Any, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def test_an_overlapping_poll_is_skipped_and_a_duplicated_beat_adds_nothing(
@@ -53,7 +46,7 @@ def test_an_overlapping_poll_is_skipped_and_a_duplicated_beat_adds_nothing(
 
     worker = threading.Thread(target=first_poll)
     worker.start()
-    wait_for(lambda: redis_client.get(POLL_LOCK_KEY) is not None)
+    wait_for(lambda: redis_client.get(POLL_LOCK_KEY) is not None, "the poll lock", interval=0.01)
     overlapping = StaticFeed(board(at_minute(3.5, 5, 2)))
     assert poll_exclusively(overlapping) is None  # the next beat, while the first still runs
     assert overlapping.payloads  # it did not even fetch

@@ -6,10 +6,12 @@ from typing import Any
 
 import pytest
 
-from games.models import Game, GameStatus, Snapshot
-from games.services import current_games, poll_scoreboard
-from tests.faults.support import StaticFeed, counts, minutes_of
-from tests.payloads import at_minute, board, game_json
+from games.feed.types import GameStatus
+from games.models import Game, Snapshot
+from games.services import poll_scoreboard
+from realtime.payloads import current_games
+from support.payloads import at_minute, board, game_json
+from support.rows import StaticFeed, counts, minutes_of
 
 pytestmark = pytest.mark.django_db
 

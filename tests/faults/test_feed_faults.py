@@ -18,8 +18,8 @@ from games import services
 from games.feed.live import LiveFeed
 from games.models import Game, PollOutcome, PollRun
 from games.tasks import poll_scoreboard
-from tests.faults.support import counts
-from tests.payloads import at_minute, board, game_json
+from support.payloads import at_minute, board, game_json
+from support.rows import counts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -16,7 +16,7 @@ from django.db import connection
 from games import services
 from games.models import Game, PollOutcome, PollRun
 from games.tasks import poll_scoreboard
-from tests.payloads import at_minute, board
+from support.payloads import at_minute, board
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -20,10 +20,10 @@ from games.models import Game
 from games.redis_client import get_redis
 from games.services import poll_exclusively
 from livescores.asgi import application
-from livescores.channel_layers import layer_settings
+from realtime.channel_layers import layer_settings
+from support.payloads import at_minute, board
+from support.rows import StaticFeed
 from tests.faults.conftest import ThrowawayRedis
-from tests.faults.support import StaticFeed
-from tests.payloads import at_minute, board
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 

@@ -17,8 +17,8 @@ from django.db import connection
 
 from games.models import Game, PollRun
 from games.services import POLL_LOCK_KEY, poll_exclusively, poll_scoreboard
-from tests.faults.support import StaticFeed, counts, minutes_of
-from tests.payloads import at_minute, board
+from support.payloads import at_minute, board
+from support.rows import StaticFeed, counts, minutes_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,19 +26,19 @@ ROOT = Path(__file__).resolve().parents[2]
 LOCK_SECONDS = 2
 
 # The worker polls for real, but stops dead right after writing every row of the poll,
-# before the commit (send_on_commit is the last call inside the transaction).
+# before the commit (announcing what changed is the last call inside the transaction).
 WORKER = """
 import sys, time, django
 django.setup()
-from games import events, services
-from tests.faults.support import StaticFeed
-from tests.payloads import at_minute, board
+from games import services, signals
+from support.rows import StaticFeed
+from support.payloads import at_minute, board
 
-def hang(batches):
+def hang(signal, **kwargs):
     print("IN TRANSACTION", flush=True)
     time.sleep(120)
 
-events.send_on_commit = hang
+signals.announce_on_commit = hang
 services.poll_exclusively(StaticFeed(board(at_minute(5.5, 12, 9))))
 print("COMMITTED", flush=True)
 """

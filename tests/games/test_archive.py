@@ -1,4 +1,4 @@
-"""The 2024-25 timeline archive (games/archive.py) and REPLAY_DATE."""
+"""The 2024-25 timeline archive (pipelines/archive.py) and REPLAY_DATE."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from games.archive import ArchiveError, archive_dates, read_archive, replay_night_from_archive
+from forecasting.history_table import read_history
 from games.clock import period_end
-from games.feed import build_replay_feed
+from games.feed.archive import ArchiveError, archive_dates, read_archive, replay_night_from_archive
 from games.feed.parser import parse_scoreboard
+from games.feed.select import build_replay_feed
 from games.minutes import ScoreState, minute_series
-from predictions.history_table import read_history
 
 ROOT = Path(__file__).resolve().parents[2]
 ARCHIVE = ROOT / "data" / "timelines_2024-25.jsonl.gz"

@@ -7,11 +7,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from games import events
 from games.feed.parser import parse_scoreboard
 from games.models import Game, MinuteDifferential, Snapshot
 from games.services import ingest_scoreboard
-from tests.payloads import at_minute, board, game_json
+from realtime import messages
+from support.payloads import at_minute, board, game_json
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +155,7 @@ def test_pushes_are_sent_only_after_commit(
     django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sent: list[tuple[str, list[dict[str, Any]]]] = []
-    monkeypatch.setattr("games.events.send_now", sent.extend)
+    monkeypatch.setattr("realtime.broadcast.send_now", sent.extend)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         ingest(board(at_minute(1.5, 2, 0)))
     assert sent == []
@@ -166,7 +166,7 @@ def test_pushes_are_sent_only_after_commit(
     scoreboard_message = sent[0][1][0]
     assert (
         scoreboard_message["type"] == "score_update"
-        and scoreboard_message["version"] == events.API_VERSION
+        and scoreboard_message["version"] == messages.API_VERSION
     )
     assert scoreboard_message["game"]["home"]["score"] == 2
     progress = sent[1][1][0]

@@ -9,7 +9,7 @@ import pytest
 
 from games.clock import ClockFormatError, elapsed_seconds, parse_clock
 from games.feed.parser import PayloadError, parse_scoreboard
-from tests.payloads import board, game_json
+from support.payloads import board, game_json
 
 
 def test_it_parses_every_game_of_a_real_scoreboard(scoreboard_payload: dict[str, Any]) -> None:

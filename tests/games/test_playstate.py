@@ -23,7 +23,7 @@ from games.playstate import (
     sort_actions,
     step,
 )
-from tests.live_pbp import GAMES, home_away, raw_actions
+from support.live_pbp import GAMES, home_away, raw_actions
 
 _number = iter(range(1, 100_000))
 

@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 
-from games.feed import FeedError
+from games.feed.live import FeedError
 from games.models import PollOutcome, PollRun
 from games.services import POLL_LOCK_KEY, poll_exclusively, poll_scoreboard
-from tests.payloads import StaticFeed, at_minute, board
+from support.payloads import StaticFeed, at_minute, board
 
 pytestmark = pytest.mark.django_db
 

@@ -14,13 +14,12 @@ import responses
 
 from games.clock import period_end
 from games.feed.parser import parse_scoreboard
-from games.history import states_from_live_playbyplay
-from games.minutes import ScoreState, minute_series
+from games.minutes import ScoreState, minute_series, states_from_live_playbyplay
 from games.models import MinuteDifferential
 from games.recovery import minutes_from_playbyplay, reconcile_minutes
 from games.services import ingest_scoreboard
 from predictions.services import make_prediction
-from tests.payloads import at_minute, board
+from support.payloads import at_minute, board
 
 PBP_DIR = Path(__file__).parents[1] / "fixtures" / "live_pbp"
 GAME = "0022400712"  # DAL 116 @ PHI 118, regulation

@@ -1,19 +1,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 
-from games.feed import build_replay_feed
+from forecasting.history_table import read_history
 from games.feed.parser import parse_scoreboard
 from games.feed.replay import ReplayBoard, ReplayNight, ReplaySchedule
-from games.models import Game, GameStatus, MinuteDifferential
+from games.feed.select import build_replay_feed
+from games.feed.types import GameStatus
+from games.models import Game, MinuteDifferential
 from games.services import poll_scoreboard
-from predictions.forecasting import load_forecaster
-from predictions.history_table import read_history
 from predictions.models import Prediction
+from predictions.registry import load_forecaster
 
 STARTED = dt.datetime(2026, 11, 24, 19, 0, tzinfo=dt.UTC)
 
@@ -112,9 +115,14 @@ SHARED_PBP = settings.BASE_DIR.parent / "shared/data/pbp/gabriel1200_playbyplay/
 
 @pytest.mark.skipif(not SHARED_PBP.is_dir(), reason="needs ../shared/data play-by-play")
 def test_the_replay_can_play_any_date_of_a_playbyplay_directory(
-    settings: Any, redis_client: Any
+    settings: Any, redis_client: Any, tmp_path: Path
 ) -> None:
-    settings.REPLAY_PBP_DIR, settings.REPLAY_DATE = str(SHARED_PBP), dt.date(2022, 1, 17)
+    """Exported offline (``export_replay_night``), played from the file."""
+    from pipelines.history import build_replay_night
+
+    night = tmp_path / "night.json"
+    night.write_text(json.dumps(build_replay_night(SHARED_PBP, dt.date(2022, 1, 17))))
+    settings.REPLAY_FILE, settings.REPLAY_DATE = night, None
     feed = build_replay_feed()
     assert feed.board.night.date == dt.date(2022, 1, 17)
     history = {row.game_id: row for row in read_history(settings.HISTORY_FILE, [2022])}

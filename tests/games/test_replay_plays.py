@@ -33,7 +33,7 @@ from games.feed.replay_plays import (
     playbyplay_payload,
 )
 from pipelines.replay_check import RecordedGame, compare_game
-from tests.live_pbp import raw_actions
+from support.live_pbp import raw_actions
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYS = ROOT / "data" / "plays_2024-25"
@@ -321,7 +321,7 @@ def test_a_box_score_before_any_action_is_empty(game: GamePlays) -> None:
 def test_every_night_of_the_archive_reads_and_has_the_timelines_scores() -> None:
     """A light pass over the whole season: every file reads, every game ends at its final,
     and its score changes are exactly the scoreboard archive's (timelines_2024-25)."""
-    from games.archive import read_archive
+    from games.feed.archive import read_archive
 
     timelines = {
         line["game_id"]: line for line in read_archive(ROOT / "data" / "timelines_2024-25.jsonl.gz")

@@ -9,7 +9,7 @@ import pytest
 from games import signals
 from games.feed.parser import parse_scoreboard
 from games.services import ingest_scoreboard
-from tests.payloads import at_minute, board
+from support.payloads import at_minute, board
 
 pytestmark = pytest.mark.django_db
 GAME = "0042200163"

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from dashboard.services import page_constants
+from support import asyncapi
 from support.client import ClientState
-from tests.support import asyncapi
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node")

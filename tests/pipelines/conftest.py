@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pipelines.possession_check import ARCHIVE_KINDS
-from tests.live_pbp import GAMES, raw_actions
+from support.live_pbp import GAMES, raw_actions
 
 
 def archive_rows(game_id: str, season: int, date: str) -> list[dict[str, Any]]:

@@ -32,7 +32,7 @@ from pipelines.play_archive import (
 )
 from pipelines.possession_check import ARCHIVE_KINDS
 from pipelines.replay_check import RecordedGame, compare_game
-from tests.live_pbp import GAMES, LIVE_PBP, home_away, raw_actions
+from support.live_pbp import GAMES, LIVE_PBP, home_away, raw_actions
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_PBP = ROOT.parent / "shared/data/pbp/gabriel1200_playbyplay/regular_season"

@@ -20,7 +20,7 @@ from pipelines.state_evaluation import (
 )
 from pipelines.state_report import render
 from pipelines.state_training import TREE_FEATURES, train_state_model, trees_from_lightgbm
-from tests.live_pbp import GAMES, home_away, raw_actions
+from support.live_pbp import GAMES, home_away, raw_actions
 
 
 def test_lightgbm_trees_are_served_exactly_as_numpy_arrays() -> None:

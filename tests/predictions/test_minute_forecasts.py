@@ -9,21 +9,23 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from games import events
+from forecasting.minute_model import team_strength_from_results
 from games.feed.parser import parse_scoreboard
-from games.models import Game, GameStatus
+from games.feed.types import GameStatus
+from games.models import Game
 from games.services import ingest_scoreboard
-from predictions import minute_forecasts
-from predictions.minute_forecasts import (
+from predictions import services
+from predictions.models import MinuteForecast
+from predictions.registry import load_minute_model
+from predictions.services import (
     forecast_minute,
     is_forecast_minute,
     team_strengths,
-    win_probability_series,
 )
-from predictions.minute_model import load_minute_model, team_strength_from_results
-from predictions.models import MinuteForecast
 from predictions.tasks import forecast_minutes
-from tests.payloads import at_minute, board, game_json
+from realtime import broadcast, messages
+from realtime.payloads import forecast_point, win_probabilities
+from support.payloads import at_minute, board, game_json
 
 GAME = "0042200163"
 Sent = list[tuple[str, list[dict[str, Any]]]]
@@ -31,7 +33,7 @@ Sent = list[tuple[str, list[dict[str, Any]]]]
 
 @pytest.fixture(autouse=True)
 def no_cached_strengths() -> None:
-    minute_forecasts._strengths.cache_clear()  # each test builds its own season
+    services._strengths.cache_clear()  # each test builds its own season
 
 
 def poll(payload: dict[str, Any]) -> None:
@@ -67,7 +69,7 @@ def test_a_replayed_game_gets_one_forecast_per_closed_minute_pushed_with_the_nex
     eager_celery: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sent: Sent = []
-    monkeypatch.setattr(events, "send_now", sent.extend)
+    monkeypatch.setattr(broadcast, "send_now", sent.extend)
     monkeypatch.setattr("predictions.receivers.queue_prediction", lambda game_id: None)
     play_through_overtime()
 
@@ -80,15 +82,15 @@ def test_a_replayed_game_gets_one_forecast_per_closed_minute_pushed_with_the_nex
     # Every forecast reached the scoreboard group (every socket is in it) once, in minute
     # order, each as its own version of the game: no seq is shared with another message.
     updates = forecast_updates(sent)
-    assert {group for group, _ in updates} == {events.SCOREBOARD_GROUP}
+    assert {group for group, _ in updates} == {messages.SCOREBOARD_GROUP}
     scoreboard = [m for _, m in updates]
     assert [m["forecast"]["minute"] for m in scoreboard] == expected
-    assert scoreboard[0]["forecast"] == {**rows[0].as_point(), "model_version": version}
-    seqs = [m["seq"] for group, ms in sent if group == events.SCOREBOARD_GROUP for m in ms]
+    assert scoreboard[0]["forecast"] == {**forecast_point(rows[0]), "model_version": version}
+    seqs = [m["seq"] for group, ms in sent if group == messages.SCOREBOARD_GROUP for m in ms]
     assert seqs == list(range(1, len(seqs) + 1))
     assert Game.objects.get(pk=GAME).seq == seqs[-1]
     # The game's series, as every game object carries it.
-    assert [p["minute"] for p in win_probability_series([GAME])[GAME]] == expected
+    assert [p["minute"] for p in win_probabilities([GAME])[GAME]] == expected
 
     # The same task again (a retry, a duplicate delivery): nothing new, nothing sent.
     sent.clear()
@@ -103,7 +105,7 @@ def test_forecast_update_is_sent_only_after_commit_with_the_games_next_seq(
     django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sent: Sent = []
-    monkeypatch.setattr(events, "send_now", sent.extend)
+    monkeypatch.setattr(broadcast, "send_now", sent.extend)
     with django_capture_on_commit_callbacks(execute=False):  # no task queued
         for minute in (0.5, 1.5, 2.5):
             poll(at_minute(minute, 3 * int(minute), int(minute)))
@@ -115,7 +117,7 @@ def test_forecast_update_is_sent_only_after_commit_with_the_games_next_seq(
     for callback in callbacks:
         callback()
     [(group, [message])] = sent
-    assert group == events.SCOREBOARD_GROUP and message["type"] == "forecast.update"
+    assert group == messages.SCOREBOARD_GROUP and message["type"] == "forecast.update"
     assert (message["game_id"], message["seq"]) == (GAME, before + 1)
     assert message["forecast"]["minute"] == 2
     assert Game.objects.get(pk=GAME).seq == before + 1
@@ -186,9 +188,9 @@ def test_the_series_holds_the_newest_forecast_of_each_minute_in_minute_order(
             game_id=GAME, minute=minute, model_version=version, **{**point, **wide},
             home_win_prob=prob,
         )  # fmt: skip
-    series = win_probability_series([GAME, "0000000000"])
+    series = win_probabilities([GAME, "0000000000"])
     assert [(p["minute"], p["home_win_prob"]) for p in series[GAME]] == [(1, 0.55), (2, 0.7)]
-    assert "0000000000" not in series
+    assert series["0000000000"] == []
 
 
 @pytest.mark.django_db

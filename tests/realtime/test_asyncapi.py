@@ -19,8 +19,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing.exceptions import Unresolvable
 
-from games.protocol import rules
-from tests.support import asyncapi
+from realtime.protocol import rules
+from support import asyncapi
 
 ROOT = asyncapi.ROOT
 

@@ -3,7 +3,7 @@
 The rule (docs/websocket-api.md, "Sequence numbers"): a message that bumps a game's
 ``seq`` goes to every socket; a message only some sockets receive never bumps, it
 carries the version it belongs to. The schemas say which is which (``x-seq``,
-``x-audience``); the recorded night (tests/support/night.py) shows the server obeys.
+``x-audience``); the recorded night (support/night.py) shows the server obeys.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from games import events
-from games.protocol import SCHEMA_DIR, ProtocolError, load_rules, rules
+from realtime import messages
+from realtime.protocol import SCHEMA_DIR, ProtocolError, load_rules, rules
 from support.client import ClientState
-from tests.support.night import RecordedNight
+from support.night import RecordedNight
 
 AUDIENCE_OF_GROUP = {"scoreboard": "all", "game": "subscribers"}
 # The night is played with database access (a session fixture); marking its tests tells
@@ -195,7 +195,7 @@ def test_each_message_and_each_poll_cost_the_same_late_in_a_game_as_early(
 
 def test_the_snapshot_bounds_a_curve_and_keeps_its_ends() -> None:
     series: list[Any] = [{"minute": m} for m in range(1, 58)]
-    thinned = events.thin_curve(series)
-    assert len(thinned) == events.SNAPSHOT_CURVE_POINTS
+    thinned = messages.thin_curve(series)
+    assert len(thinned) == messages.SNAPSHOT_CURVE_POINTS
     assert (thinned[0], thinned[-1]) == (series[0], series[-1])
-    assert events.thin_curve(series[:5]) == series[:5]
+    assert messages.thin_curve(series[:5]) == series[:5]

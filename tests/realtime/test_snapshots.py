@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from games.feed.parser import parse_scoreboard
 from games.services import ingest_scoreboard, track_board
-from games.snapshots import SNAPSHOT_BUILDS, SharedBuild
-from tests.payloads import at_minute, board
-from tests.wsclient import staff_connection
+from realtime.snapshots import SNAPSHOT_BUILDS, SharedBuild
+from support.payloads import at_minute, board
+from support.wsclient import staff_connection
 
 GAME, OTHER = "0042200163", "0042200164"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from livescores.channel_layers import RedisChannelLayer
+from realtime.channel_layers import RedisChannelLayer
 
 
 class CancelBecomesTimeout(RedisChannelLayer):

@@ -25,10 +25,11 @@ from websockets.exceptions import ConnectionClosed
 
 from games.feed.parser import parse_scoreboard
 from games.services import ingest_scoreboard
-from livescores.channel_layers import layer_settings
-from tests.livestack import Daphne, database_url, free_port
-from tests.payloads import at_minute, board
-from tests.wsclient import session_cookie
+from realtime.channel_layers import layer_settings
+from support.livestack import Daphne, database_url
+from support.net import free_port
+from support.payloads import at_minute, board
+from support.wsclient import session_cookie
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

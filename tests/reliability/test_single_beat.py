@@ -25,6 +25,9 @@ class Beat:
         env = {
             **os.environ,
             "REDIS_URL": redis_url,
+            # The checks read the beat's INFO lines: beat logs through LOGGING at LOG_LEVEL
+            # (and importing benchmarks.common, as the soak test does, sets it to warning).
+            "LOG_LEVEL": "info",
             "CELERY_REDBEAT_LOCK_TIMEOUT": "4",
             "POLL_INTERVAL_SECONDS": "1",
         }
@@ -62,12 +65,15 @@ def wait_until(check: Callable[[], bool], timeout: float) -> bool:
 
 @pytest.fixture
 def beats(throwaway_redis: ThrowawayRedis, tmp_path: Path) -> Iterator[tuple[Beat, Beat]]:
-    first = Beat("first", throwaway_redis.url, tmp_path)
-    assert wait_until(lambda: ACQUIRED in first.text(), 30), first.text()
-    second = Beat("second", throwaway_redis.url, tmp_path)
-    yield first, second
-    for beat in (first, second):
-        beat.stop(signal.SIGKILL)
+    started = [Beat("first", throwaway_redis.url, tmp_path)]
+    try:  # a beat that never took its lock is stopped too
+        first = started[0]
+        assert wait_until(lambda: ACQUIRED in first.text(), 30), first.text()
+        started.append(Beat("second", throwaway_redis.url, tmp_path))
+        yield first, started[1]
+    finally:
+        for beat in started:
+            beat.stop(signal.SIGKILL)
 
 
 def test_a_second_beat_waits_and_takes_over_when_the_first_is_killed(

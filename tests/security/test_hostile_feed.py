@@ -13,7 +13,7 @@ from django.utils import timezone
 from games.feed.parser import TEXT_MAX, parse_scoreboard
 from games.models import Game
 from games.services import ingest_scoreboard
-from tests.payloads import at_minute, board
+from support.payloads import at_minute, board
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

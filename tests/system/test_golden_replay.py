@@ -1,7 +1,7 @@
 """Behaviour does not change by accident: the recorded night against its golden file.
 
 Every frame three sockets received during the recorded night and every row the night
-wrote (tests/support/night.py), normalised (tests/support/golden.py), must equal
+wrote (support/night.py), normalised (support/golden.py), must equal
 ``tests/golden/night.json.gz``. A change meant to alter them regenerates the file:
 
     ./bin/test tests/system/test_golden_replay.py --update-golden
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import golden
-from tests.support.night import RecordedNight
+from support import golden
+from support.night import RecordedNight
 
 
 @pytest.mark.slow

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from games.feed import build_replay_feed
+from games.feed.select import build_replay_feed
 from games.models import Game
 
 

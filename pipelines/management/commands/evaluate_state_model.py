@@ -39,20 +39,19 @@ class Command(BaseCommand):
         from tqdm import tqdm
 
         from forecasting.state_model import StateModel
-        from pipelines.state_artifacts import LATEST_FILE
         from pipelines.state_evaluation import evaluate_directory
         from pipelines.state_report import render
-        from predictions.registry import ARTIFACTS_DIR
+        from predictions.registry import ArtifactMissing, served_directory
 
         pbp: Path = options["pbp"]
         if not pbp.is_dir():
             raise CommandError(f"no directory {pbp}")
         artifact = options["artifact"]
         if artifact is None:
-            pointer = ARTIFACTS_DIR / LATEST_FILE
-            if not pointer.is_file():
-                raise CommandError(f"no {pointer}: run manage.py train_state_model")
-            artifact = ARTIFACTS_DIR / pointer.read_text().strip()
+            try:
+                artifact = served_directory("state")
+            except ArtifactMissing as exc:
+                raise CommandError(f"{exc}: run manage.py train_state_model") from exc
         model = StateModel.load(artifact)
         wrap = partial(tqdm, disable=options["no_progress"], file=sys.stderr, unit="game")
         try:

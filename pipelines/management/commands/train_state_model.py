@@ -31,10 +31,10 @@ class Command(BaseCommand):
 
         from tqdm import tqdm
 
-        from pipelines.state_artifacts import LATEST_FILE, provenance
+        from pipelines.state_artifacts import provenance
         from pipelines.state_dataset import load_tables
         from pipelines.state_training import CALIBRATION_SEASONS, TRAIN_SEASONS, train_state_model
-        from predictions.registry import ARTIFACTS_DIR
+        from predictions.registry import ARTIFACTS_DIR, set_served
 
         started = time.perf_counter()
         seasons = list(TRAIN_SEASONS + CALIBRATION_SEASONS)
@@ -48,7 +48,7 @@ class Command(BaseCommand):
             table, provenance(options["pbp"], seasons), root, progress=self.stdout.write
         )
         if not options["no_latest"]:
-            (root / LATEST_FILE).write_text(model.version + "\n")
+            set_served("state", model.version, root)
         self.stdout.write(
             self.style.SUCCESS(
                 f"{model.version} in {directory} ({time.perf_counter() - started:.0f} s)"

@@ -1,0 +1,78 @@
+"""The feed this process polls: ``live`` (NBA's scoreboard) or ``replay`` (a recorded night)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from typing import Any, Protocol
+
+from django.conf import settings
+
+from games.feed.archive import replay_night_from_archive
+from games.feed.live import FeedError, LiveFeed
+from games.feed.replay import ReplayBoard, ReplayNight, ReplaySchedule
+from games.models import ReplayCursor
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Feed", "FeedError", "LiveFeed", "ReplayFeed", "get_feed"]
+
+
+class Feed(Protocol):
+    name: str
+
+    def fetch(self) -> dict[str, Any]: ...
+
+
+class ReplayFeed:
+    """Each fetch advances the replay by one poll; the cursor is a PostgreSQL row.
+
+    The cursor lives with the games it produced: a Redis restart (which empties every
+    key) neither rewinds the night nor replays it twice.
+    """
+
+    name = "replay"
+
+    def __init__(self, board: ReplayBoard) -> None:
+        self.board = board
+        self.night = board.night.date
+
+    def fetch(self) -> dict[str, Any]:
+        tick, started = ReplayCursor.advance(self.night)
+        return self.board.payload(tick - 1, started)
+
+    def reset(self) -> None:
+        ReplayCursor.objects.filter(night=self.night).delete()
+
+
+def load_replay_night() -> ReplayNight:
+    """The night to replay: REPLAY_FILE, or REPLAY_DATE from the archive; both give the
+    same dict, played by ``ReplayNight.from_dict``. (A night of a play-by-play parquet
+    directory is exported to a file offline: ``manage.py export_replay_night``.)"""
+    date: dt.date | None = settings.REPLAY_DATE
+    if date is None:
+        return ReplayNight.from_file(settings.REPLAY_FILE)
+    return ReplayNight.from_dict(replay_night_from_archive(settings.REPLAY_ARCHIVE, date))
+
+
+def build_replay_feed() -> ReplayFeed:
+    schedule = ReplaySchedule(
+        seconds_per_poll=settings.REPLAY_SECONDS_PER_POLL,
+        break_polls=settings.REPLAY_BREAK_POLLS,
+        halftime_polls=settings.REPLAY_HALFTIME_POLLS,
+    )
+    board = ReplayBoard(load_replay_night(), schedule, settings.POLL_INTERVAL_SECONDS)
+    return ReplayFeed(board)
+
+
+@functools.cache
+def get_feed() -> Feed:
+    """The feed this process polls, chosen by the FEED setting (built once)."""
+    feed: Feed = (
+        build_replay_feed()
+        if settings.FEED == "replay"
+        else LiveFeed(settings.FEED_TIMEOUT_SECONDS)
+    )
+    logger.info("feed: %s", feed.name)
+    return feed

@@ -1,0 +1,293 @@
+"""The WebSocket endpoint ws/scores/: validate, join/leave groups, snapshot, forward.
+
+Protocol only: no polling and no writes here (the poll's announcements are pushed
+through the channel layer by ``realtime.receivers``). What guards a socket lives in
+``realtime.guards`` and is composed in: the message rate and the per-user socket slot
+(``limits``), the session watch (``sessions``), the watch of the channel layer
+(``layer_watch``), and the ASGI middleware around every socket (``middleware``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from redis.exceptions import RedisError
+
+from games.models import Game
+from realtime import messages
+from realtime.guards.layer_watch import LayerWatch, watch_for
+from realtime.guards.limits import RateGuard, SocketSlot
+from realtime.guards.sessions import SessionWatch
+from realtime.messages import (
+    CLOSE_FORBIDDEN,
+    CLOSE_LAYER_UNAVAILABLE,
+    CLOSE_TOO_MANY,
+    CLOSE_UNAUTHENTICATED,
+)
+from realtime.metrics import SNAPSHOTS_SENT
+from realtime.payloads import games_with_history, minute_payload
+from realtime.snapshots import SharedBuilds, snapshot_frame
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 64 * 1024
+MAX_RESYNC_GAMES = 500
+
+
+async def build_resync_frame() -> str:
+    """The snapshot a web process pushes to all its sockets after a Redis restart."""
+    return await snapshot_frame("resync")
+
+
+def invalid_seqs(seqs: Any, given: bool = True) -> str | None:
+    """Why a client's ``seqs`` (game id -> last applied sequence number) is unusable
+    (``given``: the frame has the key; a missing ``seqs`` is fine, a null one is not)."""
+    if not given:
+        return None
+    if not isinstance(seqs, dict):
+        return "seqs must be an object of game_id: sequence number"
+    if len(seqs) > MAX_RESYNC_GAMES:
+        return f"at most {MAX_RESYNC_GAMES} games"
+    for game_id, seq in seqs.items():
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            return f"{game_id!r}: {seq!r} is not a sequence number (an integer >= 0)"
+    return None
+
+
+@database_sync_to_async
+def game_exists(game_id: str) -> bool:
+    return Game.objects.filter(pk=game_id).exists()
+
+
+@database_sync_to_async
+def read_subscription(game_id: str) -> str | None:
+    """The subscribed ack: the game, its prediction, its whole curve and every closed
+    minute (None for an unknown game), encoded once for every socket that asked."""
+    game = Game.objects.select_related("prediction").filter(pk=game_id).first()
+    if game is None:
+        return None
+    [payload] = games_with_history([game])
+    minutes = [minute_payload(row) for row in game.minutes.order_by("minute")]
+    return json.dumps(messages.subscribed_message(payload, minutes))
+
+
+_subscriptions: dict[asyncio.AbstractEventLoop, SharedBuilds[str, str | None]] = {}
+
+
+async def build_subscription(game_id: str) -> str | None:
+    """Many sockets subscribing to one game at once (after a resync) share one read."""
+    loop = asyncio.get_running_loop()
+    shared = _subscriptions.get(loop)
+    if shared is None:
+        shared = _subscriptions[loop] = SharedBuilds(read_subscription)
+    return await shared.get(game_id)
+
+
+def refusal(user: Any) -> int | None:
+    """The close code for a client that may not read the stream, None if it may."""
+    if settings.WS_PUBLIC_STREAM:
+        return None
+    if user is None or not user.is_authenticated:
+        return CLOSE_UNAUTHENTICATED
+    if not (user.is_active and user.is_staff):
+        return CLOSE_FORBIDDEN
+    return None
+
+
+class ScoresConsumer(AsyncJsonWebsocketConsumer):
+    subscriptions: set[str]
+    watch: LayerWatch
+    rate: RateGuard
+    allowed = False
+    ended = False  # closed by the server: ignore what still arrives
+    slot: SocketSlot | None = None  # the per-user socket count (signed-in sockets)
+    session: SessionWatch | None = None  # the watched session (signed-in, not public)
+
+    def joined_groups(self) -> list[str]:
+        own = [self.session.group] if self.session is not None else []
+        return [messages.SCOREBOARD_GROUP, *own, *self.subscriptions]
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Forward pushed frames straight away; everything else as channels does.
+
+        channels closes stale database connections (a thread-pool hop) before every
+        handler; ``game.update`` only forwards pre-encoded frames and never touches the
+        database, and for 1,000 sockets that hop was a third of the server's CPU.
+        """
+        if message["type"] == "game.update":
+            await self.game_update(message)  # type: ignore[arg-type]
+            return
+        await super().dispatch(message)
+
+    async def connect(self) -> None:
+        self.subscriptions = set()
+        self.rate = RateGuard(settings.WEBSOCKET_RATE_PER_SECOND, settings.WEBSOCKET_RATE_BURST)
+        await self.accept()
+        user = self.scope.get("user")
+        code = refusal(user)
+        if code is not None:  # accept, explain, close: clients can tell this from a network drop
+            detail = "sign in as staff" if code == CLOSE_UNAUTHENTICATED else "staff only"
+            await self.send_json(messages.error_message("unauthorized", detail))
+            await self.close(code=code)
+            return
+        signed_in = user is not None and user.is_authenticated
+        if signed_in:  # the anonymous public stream: only the per-socket limits apply
+            slot = SocketSlot(user.pk, self.channel_name)
+            cap = settings.WEBSOCKET_MAX_SOCKETS_PER_USER
+            if not await slot.claim(cap):
+                detail = f"at most {cap} open sockets per user; close another tab or window"
+                await self.send_json(messages.error_message("too_many_sockets", detail))
+                await self.close(code=CLOSE_TOO_MANY)
+                return
+            self.slot = slot
+        self.allowed = True
+        self.watch = watch_for(build_resync_frame)
+        await self.channel_layer.group_add(messages.SCOREBOARD_GROUP, self.channel_name)
+        self.watch.add(self)
+        if signed_in and not settings.WS_PUBLIC_STREAM:  # the public stream has no session to end
+            session = self.scope.get("session")
+            self.session = SessionWatch(
+                user.pk,
+                session.session_key if session is not None else None,
+                allowed=lambda user: refusal(user) is None,
+                end=self.end_session,
+            )
+            await self.channel_layer.group_add(self.session.group, self.channel_name)
+            self.session.start()
+        await self.send(text_data=await snapshot_frame("connect"))
+        SNAPSHOTS_SENT.labels("connect").inc()
+
+    async def end_session(self) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        await self.send_json(messages.error_message("unauthorized", "the session ended: sign in"))
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def session_end(self, event: dict[str, Any]) -> None:
+        """A logout (realtime.guards.sessions): close the sockets of that session."""
+        if self.session is not None and not self.ended:
+            await self.session.ended_by(event.get("session_key"))
+
+    async def session_recheck(self, event: dict[str, Any]) -> None:
+        """The user was changed (deactivated, staff removed, password): check now."""
+        if self.session is not None and not self.ended:
+            await self.session.check()
+
+    async def disconnect(self, code: int) -> None:
+        self.ended = True
+        if self.session is not None:
+            self.session.stop()
+        if self.slot is not None:
+            await self.slot.release()
+        if not self.allowed:
+            return
+        self.watch.discard(self)
+        try:
+            for group in self.joined_groups():
+                await self.channel_layer.group_discard(group, self.channel_name)
+        except RedisError as exc:  # memberships expire on their own (group_expiry)
+            logger.info("could not leave groups on disconnect: %s", exc)
+
+    async def rejoin_after_layer_loss(self, snapshot_frame: str) -> None:
+        """Redis lost this socket's memberships (restart, failover): join again, resync."""
+        for group in self.joined_groups():
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.send(text_data=snapshot_frame)
+        SNAPSHOTS_SENT.labels("layer_restart").inc()
+
+    async def close_for_layer_outage(self) -> None:
+        await self.send_json(
+            messages.error_message("unavailable", "the server lost its message bus; reconnect")
+        )
+        await self.close(code=CLOSE_LAYER_UNAVAILABLE)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Screen a frame (rate, size, JSON text) before the protocol reads it."""
+        if not self.allowed or self.ended:  # frames that raced the close
+            return
+        verdict = self.rate.admit()
+        if verdict != "ok":
+            if verdict == "warn":
+                rate, burst = settings.WEBSOCKET_RATE_PER_SECOND, settings.WEBSOCKET_RATE_BURST
+                detail = f"at most {rate:g} frames a second (bursts of {burst}); frame dropped"
+                await self.send_json(messages.error_message("rate_limited", detail))
+            elif verdict == "close":
+                self.ended = True
+                await self.close(code=CLOSE_TOO_MANY)
+            return
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > MAX_FRAME_BYTES:
+            await self.send_json(
+                messages.error_message("frame_too_large", f"{size} bytes > 64 KiB")
+            )
+            return
+        if text_data is None:
+            await self.send_json(messages.error_message("invalid_json", "send JSON text frames"))
+            return
+        try:
+            content = json.loads(text_data)
+        except json.JSONDecodeError as exc:
+            await self.send_json(messages.error_message("invalid_json", str(exc)))
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            await self.send_json(messages.error_message("invalid_message", "send a JSON object"))
+            return
+        action, game_id = content.get("action"), content.get("game_id")
+        if action == "resync":
+            await self.resync(content)
+            return
+        if action not in ("subscribe", "unsubscribe"):
+            await self.send_json(messages.error_message("unknown_action", f"{action!r}"))
+            return
+        if not isinstance(game_id, str) or not await game_exists(game_id):
+            await self.send_json(messages.error_message("unknown_game", f"{game_id!r}"))
+            return
+        group = messages.game_group(game_id)
+        if action == "unsubscribe":
+            await self.channel_layer.group_discard(group, self.channel_name)
+            self.subscriptions.discard(group)
+            await self.send_json(messages.unsubscribed_message(game_id))
+            return
+        cap = settings.WEBSOCKET_MAX_SUBSCRIPTIONS
+        if group not in self.subscriptions and len(self.subscriptions) >= cap:
+            detail = f"at most {cap} games per socket; unsubscribe from one first"
+            await self.send_json(messages.error_message("too_many_subscriptions", detail))
+            return
+        # Join first, then read: a minute closing in between arrives twice, never not at all.
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.subscriptions.add(group)
+        ack = await build_subscription(game_id)
+        if ack is None:  # deleted in between
+            await self.send_json(messages.error_message("unknown_game", f"{game_id!r}"))
+            return
+        await self.send(text_data=ack)
+
+    async def resync(self, content: dict[str, Any]) -> None:
+        """A client that saw a gap (or doubts its state) asks for a fresh snapshot.
+
+        ``seqs`` (the client's last applied version per game) is optional; a malformed
+        one gets an ``invalid_seq`` error. With ``seqs``, the snapshot leaves out the
+        games the client is current on (listed in ``current``); a stale or a future seq
+        (e.g. after a database restore) gets the game, whose numbers replace the client's.
+        """
+        seqs = content.get("seqs")
+        problem = invalid_seqs(seqs, "seqs" in content)
+        if problem is not None:
+            await self.send_json(messages.error_message("invalid_seq", problem))
+            return
+        await self.send(text_data=await snapshot_frame("resync", seqs))
+        SNAPSHOTS_SENT.labels("resync").inc()
+
+    async def game_update(self, event: messages.LayerEvent) -> None:
+        for frame in event["frames"]:  # JSON encoded once by the sender, not per client
+            await self.send(text_data=frame)

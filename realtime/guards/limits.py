@@ -1,0 +1,144 @@
+"""Abuse limits of the WebSocket: a message rate per socket, open sockets per user.
+
+* ``RateGuard`` over a ``TokenBucket``: each socket may send
+  ``WEBSOCKET_RATE_PER_SECOND`` frames a second on average, in bursts of up to
+  ``WEBSOCKET_RATE_BURST``.
+* ``SocketSlot`` over ``SocketSlots``: a user's open sockets across every web process,
+  counted in Redis as one sorted set per user (member: the socket's channel name,
+  score: when its claim lapses). Each socket renews its claim every
+  ``SLOT_RENEW_SECONDS``; a socket of a process that was killed stops renewing and
+  stops counting within ``SLOT_TTL_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import redis.asyncio as aioredis
+from django.conf import settings
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+SLOT_TTL_SECONDS = 60.0
+SLOT_RENEW_SECONDS = 20.0
+
+
+@dataclass
+class TokenBucket:
+    rate: float  # tokens added per second
+    burst: float  # the bucket's size
+    tokens: float = field(init=False)
+    stamp: float = field(init=False, default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.burst
+
+    def take(self) -> bool:
+        """Spend one token if there is one."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def slots_key(user_id: Any) -> str:
+    return f"{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}:ws-sockets:user:{user_id}"
+
+
+class SocketSlots:
+    """One event loop's Redis client for the per-user socket counts."""
+
+    def __init__(self) -> None:
+        self.client = aioredis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2
+        )
+
+    async def claim(self, user_id: Any, member: str) -> int:
+        """Count this socket for the user (or renew it): the user's live sockets now."""
+        key, now = slots_key(user_id), time.time()
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.zremrangebyscore(key, "-inf", now)
+            pipe.zadd(key, {member: now + SLOT_TTL_SECONDS})
+            pipe.zcard(key)
+            pipe.expire(key, int(SLOT_TTL_SECONDS) + 1)
+            results = await pipe.execute()
+        return int(results[2])
+
+    async def release(self, user_id: Any, member: str) -> None:
+        await self.client.zrem(slots_key(user_id), member)
+
+
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SocketSlots] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def slots_for_loop() -> SocketSlots:
+    loop = asyncio.get_running_loop()
+    slots = _slots.get(loop)
+    if slots is None:
+        slots = _slots[loop] = SocketSlots()
+    return slots
+
+
+class RateGuard:
+    """One socket's message rate: a frame over it is dropped; the first dropped frame
+    earns an error, and a client that keeps on for another burst's worth is closed."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.bucket = TokenBucket(rate, burst)
+        self.burst = burst
+        self.excess = 0  # frames over the rate since the last one within it
+
+    def admit(self) -> Literal["ok", "warn", "drop", "close"]:
+        if self.bucket.take():
+            self.excess = 0
+            return "ok"
+        self.excess += 1
+        if self.excess == 1:
+            return "warn"
+        return "close" if self.excess > self.burst else "drop"
+
+
+class SocketSlot:
+    """One signed-in socket counted for its user across every web process: claimed on
+    connect, renewed every ``SLOT_RENEW_SECONDS``, released on disconnect."""
+
+    def __init__(self, user_id: Any, member: str) -> None:
+        self.user_id, self.member = user_id, member
+        self.renewal: asyncio.Task[None] | None = None
+
+    async def claim(self, cap: int) -> bool:
+        """Count the socket; False (and not counted) when it would be over ``cap``."""
+        slots = slots_for_loop()
+        if await slots.claim(self.user_id, self.member) > cap:
+            await slots.release(self.user_id, self.member)
+            return False
+        self.renewal = asyncio.create_task(self._renew())
+        return True
+
+    async def _renew(self) -> None:
+        slots = slots_for_loop()
+        while True:
+            await asyncio.sleep(SLOT_RENEW_SECONDS)
+            try:
+                await slots.claim(self.user_id, self.member)
+            except RedisError as exc:  # renewed next time; a lapsed claim only undercounts
+                logger.info("could not renew a socket's slot: %s", exc)
+
+    async def release(self) -> None:
+        if self.renewal is not None:
+            self.renewal.cancel()
+        try:
+            await slots_for_loop().release(self.user_id, self.member)
+        except RedisError as exc:  # the claim lapses on its own (SLOT_TTL_SECONDS)
+            logger.info("could not release a socket's slot: %s", exc)

@@ -1,0 +1,109 @@
+"""The poll has a queue of its own, every worker consumes both queues unless told
+otherwise, and workers and beat log in the settings' LOG_FORMAT (here json), not in
+Celery's own format."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from celery import Celery
+
+from livescores.celery_app import app
+from tests.faults.conftest import ThrowawayRedis, throwaway_redis
+
+__all__ = ["throwaway_redis"]
+
+ROOT = Path(__file__).resolve().parents[2]
+CELERY = str(Path(sys.executable).parent / "celery")
+
+
+def queue_of(task: str) -> str:
+    return str(app.amqp.router.route({}, task)["queue"].name)
+
+
+def test_the_poll_goes_to_its_own_queue_and_every_other_task_to_the_default() -> None:
+    assert queue_of("games.tasks.poll_scoreboard") == "poll"
+    for task in ("predictions.tasks.predict_game", "predictions.tasks.forecast_minutes"):
+        assert queue_of(task) == "celery"
+    assert {q.name for q in app.amqp.queues.values()} == {"poll", "celery"}
+
+
+def start(broker: ThrowawayRedis, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "REDIS_URL": broker.url, "LOG_FORMAT": "json", "LOG_LEVEL": "info"}
+    return subprocess.Popen(
+        [CELERY, "--app", "livescores", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def log_record(process: subprocess.Popen[str], text: str, timeout: float = 60) -> dict[str, Any]:
+    """The log line the process prints with ``text`` in it, which must be a JSON object:
+    Celery's own setup would print it plain ("[time: INFO/MainProcess] ...")."""
+    assert process.stdout is not None
+    deadline, seen = time.monotonic() + timeout, []
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 0.5)
+        if not ready:
+            continue
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if text in line:
+            assert line.startswith("{"), line
+            record: dict[str, Any] = json.loads(line)
+            return record
+    raise AssertionError(f"no log line with {text!r}:\n" + "".join(seen[-30:]))
+
+
+@pytest.fixture
+def stop() -> Iterator[list[subprocess.Popen[str]]]:
+    processes: list[subprocess.Popen[str]] = []
+    yield processes
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_a_worker_consumes_both_queues_and_logs_json(
+    throwaway_redis: ThrowawayRedis, stop: list[subprocess.Popen[str]]
+) -> None:
+    worker = start(
+        throwaway_redis,
+        *("worker", "--pool", "solo", "--hostname", "queues@test"),
+        *("--without-gossip", "--without-mingle", "--loglevel", "INFO"),
+    )
+    stop.append(worker)
+    record = log_record(worker, "queues@test ready.")
+    assert (record["level"], record["logger"]) == ("INFO", "celery.apps.worker"), record
+    control = Celery(broker=throwaway_redis.url)
+    deadline, queues = time.monotonic() + 30, None
+    while queues is None and time.monotonic() < deadline:
+        answer = control.control.inspect(destination=["queues@test"], timeout=2).active_queues()
+        queues = (answer or {}).get("queues@test")
+    assert queues is not None, "the worker never answered"
+    assert {q["name"] for q in queues} == {"poll", "celery"}
+
+
+def test_beat_logs_json(throwaway_redis: ThrowawayRedis, stop: list[subprocess.Popen[str]]) -> None:
+    beat = start(throwaway_redis, "beat", "--loglevel", "INFO")
+    stop.append(beat)
+    record = log_record(beat, "beat: Starting")
+    assert (record["level"], record["logger"]) == ("INFO", "celery.beat"), record

@@ -1,0 +1,184 @@
+"""The WebSocket API as documented: who may connect, and every real message vs its schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+
+from games.feed.select import build_replay_feed
+from games.services import poll_scoreboard
+from realtime.messages import API_VERSION, SNAPSHOT_CURVE_POINTS
+from support.schemas import MESSAGE_TYPES, assert_valid
+from support.wsclient import communicator, session_cookie, staff_connection
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+@pytest.fixture(autouse=True)
+async def fresh_layer(redis_client: Any) -> None:
+    await get_channel_layer().flush()
+
+
+async def drain(client: WebsocketCommunicator, timeout: float = 0.3) -> list[dict[str, Any]]:
+    """Every message the client has been sent so far."""
+    messages = []
+    while not await client.receive_nothing(timeout=timeout):
+        messages.append(await client.receive_json_from(timeout=1))
+    return messages
+
+
+async def test_an_anonymous_client_is_told_why_and_closed_with_4401() -> None:
+    client = await communicator()
+    connected, _ = await client.connect()
+    assert connected  # accepted, so the close code reaches the browser
+    error = await client.receive_json_from(timeout=2)
+    assert_valid(error)
+    assert error["code"] == "unauthorized"
+    assert (await client.receive_output(timeout=2)) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_a_signed_in_user_who_is_not_staff_is_closed_with_4403() -> None:
+    cookie = await database_sync_to_async(session_cookie)("fan", staff=False)
+    client = await communicator(cookie=cookie)
+    await client.connect()
+    assert (await client.receive_json_from(timeout=2))["code"] == "unauthorized"
+    assert (await client.receive_output(timeout=2))["code"] == 4403
+
+
+async def test_the_public_stream_setting_lets_anonymous_clients_read(settings: Any) -> None:
+    settings.WS_PUBLIC_STREAM = True
+    client = await communicator()
+    connected, _ = await client.connect()
+    assert connected
+    snapshot = await client.receive_json_from(timeout=2)
+    assert_valid(snapshot)
+    await client.disconnect()
+
+
+def _poll(feed: Any, times: int) -> None:
+    for _ in range(times):
+        poll_scoreboard(feed)
+
+
+async def test_every_message_of_a_replayed_game_matches_its_published_schema(
+    eager_celery: None,
+) -> None:
+    feed = await database_sync_to_async(build_replay_feed)()
+    await database_sync_to_async(feed.reset)()
+    client = await staff_connection()  # before the first poll: the board appears later
+    seen: list[dict[str, Any]] = [await client.receive_json_from(timeout=5)]  # snapshot
+    await database_sync_to_async(_poll)(feed, 1)  # the night's games exist, scheduled or live
+    game_id = feed.board.night.games[0].game_id
+    await client.send_json_to({"action": "subscribe", "game_id": game_id})
+    for frame in ("{not json", '{"action": "dance"}', '{"action": "subscribe", "game_id": "1"}'):
+        await client.send_to(text_data=frame)
+    await client.send_to(text_data="x" * (64 * 1024 + 1))
+
+    # Poll until the subscribed game is final: the real ingest and forecast paths send the rest.
+    for _ in range(feed.board.last_tick() + 1):
+        await database_sync_to_async(_poll)(feed, 4)
+        seen += await drain(client, timeout=0.05)
+        if any(m["type"] == "game_final" and m["game"]["game_id"] == game_id for m in seen):
+            break
+    await client.send_json_to({"action": "unsubscribe", "game_id": game_id})
+    seen += await drain(client)
+    await client.disconnect()
+
+    # A client joining now gets predictions in its snapshot and the full minute list.
+    late = await staff_connection()
+    seen.append(await late.receive_json_from(timeout=5))
+    await late.send_json_to({"action": "subscribe", "game_id": game_id})
+    subscribed = await late.receive_json_from(timeout=5)
+    seen.append(subscribed)
+    await late.disconnect()
+
+    for message in seen:
+        assert_valid(message)
+    assert {m["type"] for m in seen} == set(MESSAGE_TYPES)
+    assert {m["code"] for m in seen if m["type"] == "error"} == {
+        "invalid_json",
+        "unknown_action",
+        "unknown_game",
+        "frame_too_large",
+    }
+    forecasts = [m for m in seen if m["type"] == "prediction" and m["game_id"] == game_id]
+    assert forecasts and forecasts[0]["prediction"]["halftime"]["actual"] is None
+    # The actual outcomes arrive as the game's next versions: prediction messages of their
+    # own, after the update that revealed them (a game update never carries a prediction).
+    assert [m["prediction"]["halftime"]["actual"] is not None for m in forecasts] == [
+        False,
+        True,
+        True,
+    ]
+    assert [m["prediction"]["final"]["actual"] for m in forecasts][:2] == [None, None]
+    assert forecasts[-1]["prediction"]["final"]["actual"] == subscribed["game"]["differential"]
+    final = next(m for m in seen if m["type"] == "game_final" and m["game_id"] == game_id)
+    assert final["seq"] + 1 == forecasts[-1]["seq"]
+    assert all(
+        "prediction" not in m["game"]
+        for m in seen
+        if "game" in m
+        and m["type"]
+        in (
+            "score_update",
+            "game_final",
+        )
+    )
+    # One scoreboard message per version of the game, each exactly once (a subscriber
+    # too): its seq climbs 1, 2, 3, ...
+    scoreboard = [
+        m["seq"]
+        for m in seen[1:]
+        if m["type"] in ("score_update", "game_final", "prediction", "forecast.update")
+        and m["game_id"] == game_id
+    ]
+    in_order = [
+        m["seq"]
+        for m in seen[1:]
+        if m["type"] in ("score_update", "game_final", "prediction", "forecast.update")
+        and m["game_id"] == game_id
+    ]
+    assert in_order == sorted(in_order)
+    first = seen[0]["games"]
+    start = next((g["seq"] for g in first if g["game_id"] == game_id), 0)
+    assert scoreboard == list(range(start + 1, start + 1 + len(scoreboard)))
+    assert subscribed["seq"] == scoreboard[-1] == subscribed["game"]["seq"]
+    assert subscribed["game"]["status"] == "final" and subscribed["game"]["prediction"]
+    assert [m["minute"] for m in subscribed["minutes"]] == list(
+        range(1, len(subscribed["minutes"]) + 1)
+    )
+    assert len(subscribed["minutes"]) >= 48
+    # The win-probability curve: one forecast.update per forecast minute; a client joining
+    # now gets the whole series, in minute order, in subscribed, and at most
+    # SNAPSHOT_CURVE_POINTS of it (the first and the newest among them) in its snapshot.
+    updates = {m["forecast"]["minute"] for m in seen if m["type"] == "forecast.update"}
+    closed = [m["minute"] for m in subscribed["minutes"]]
+    expected = [m for m in closed if m < 48 or (m > 48 and (m - 48) % 5)]
+    assert sorted(updates) == expected
+    assert [point["minute"] for point in subscribed["game"]["win_probability"]] == expected
+    late_game = next(g for g in seen[-2]["games"] if g["game_id"] == game_id)
+    thinned = [point["minute"] for point in late_game["win_probability"]]
+    assert len(expected) > SNAPSHOT_CURVE_POINTS == len(thinned)
+    assert thinned == sorted(set(thinned)) and set(thinned) <= set(expected)
+    assert (thinned[0], thinned[-1]) == (expected[0], expected[-1])
+    # Incremental messages carry no curve: their size does not grow with the game.
+    assert all(
+        "win_probability" not in m["game"]
+        for m in seen
+        if m["type"] in ("score_update", "game_final")
+    )
+
+
+async def test_a_schema_rejects_a_message_that_breaks_the_contract() -> None:
+    client = await staff_connection()
+    snapshot = await client.receive_json_from(timeout=2)
+    await client.disconnect()
+    del snapshot["version"]
+    with pytest.raises(AssertionError):
+        assert_valid(snapshot)
+    with pytest.raises(AssertionError):
+        assert_valid({**snapshot, "version": API_VERSION, "surprise": True})
