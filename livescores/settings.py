@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "csp",
     "games",
     "predictions",
+    "alerts",
     "realtime",
     "dashboard",
     "pipelines",

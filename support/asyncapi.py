@@ -29,7 +29,7 @@ from jsonschema import Draft7Validator, Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT = ROOT / "docs" / "asyncapi.json"
 SCHEMAS = ROOT / "docs" / "schemas"
 # The official AsyncAPI 3.0.0 JSON Schema (draft-07), from the pinned @asyncapi/specs package.
