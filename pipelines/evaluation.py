@@ -22,8 +22,6 @@ from forecasting.features import LEAD_BIN_LABELS, HistoryArrays
 from forecasting.history_table import TEST_SEASONS, TRAIN_SEASONS, read_history
 from forecasting.winprob import Logistic, brier, log_loss
 
-PRESERVED_KEYS = ("per_minute", "source", "runtime_seconds")
-PER_MINUTE_HEADING = "## Per-minute forecasts"
 BOOTSTRAP_SAMPLES = 10_000
 BOOTSTRAP_SEED = 7
 TARGETS = {
@@ -353,19 +351,11 @@ def _interval_choice_lines(card: dict[str, Any]) -> list[str]:
     return lines
 
 
-def write_report(report: dict[str, Any], artifact: Path, docs: Path) -> tuple[Path, Path]:
+def record_test_metrics(report: dict[str, Any], artifact: Path) -> Path:
+    """Store ``report`` as the ``test_metrics`` of the artifact's model card. The readable
+    report (docs/model-report.*) is written by ``evaluate_model`` alone."""
     card_path = artifact / EnsembleForecaster.CARD_FILE
     card = json.loads(card_path.read_text())
     card["test_metrics"] = report
     card_path.write_text(json.dumps(card, indent=1) + "\n")
-    docs.mkdir(parents=True, exist_ok=True)
-    md, js = docs / "model-report.md", docs / "model-report.json"
-    markdown = render_markdown(report, card)
-    if js.is_file():  # keep the per-minute part that `evaluate_model` wrote
-        previous = json.loads(js.read_text())
-        report = {**report, **{k: previous[k] for k in PRESERVED_KEYS if k in previous}}
-    if md.is_file() and PER_MINUTE_HEADING in (text := md.read_text()):
-        markdown += "\n" + text[text.index(PER_MINUTE_HEADING) :]
-    md.write_text(markdown)
-    js.write_text(json.dumps(report, indent=1) + "\n")
-    return md, js
+    return card_path

@@ -32,6 +32,7 @@ from games.feed.archive import (
 )
 from games.minutes import HALFTIME_MINUTE, ScoreState, minute_series, running_max_states
 from games.season import season_of
+from pipelines.directory import directory_files
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -95,13 +96,18 @@ class HistoricalGame:
 # --- season parquet -----------------------------------------------------------
 
 
-def read_season_events(pbp_dir: Path, season: int) -> pd.DataFrame:
-    """A season's deduplicated events with an ``elapsed`` column (game seconds)."""
+def read_season_events(
+    pbp_dir: Path, season: int, parts: tuple[str, ...] = ("rs",)
+) -> pd.DataFrame:
+    """A season's deduplicated events with an ``elapsed`` column (game seconds): the
+    regular season (``rs``), and the playoffs too with ``parts=("rs", "ps")``."""
     import pandas as pd
 
-    files = sorted(pbp_dir.glob(f"*_{season}_rs.parquet"))
+    found = directory_files(pbp_dir)
+    files = sorted(path for part in parts for path in found.get((season, part), []))
     if not files:
-        raise FileNotFoundError(f"no *_{season}_rs.parquet files in {pbp_dir}")
+        wanted = " or ".join(f"*_{season}_{part}.parquet" for part in parts)
+        raise FileNotFoundError(f"no {wanted} files in {pbp_dir}")
     events = pd.concat([pd.read_parquet(f, columns=_COLUMNS) for f in files], ignore_index=True)
     rows = len(events)
     events = events.drop_duplicates(["game_id", "actionNumber"], ignore_index=True)
@@ -245,10 +251,14 @@ def _season_games(events: pd.DataFrame, season: int) -> Iterator[HistoricalGame]
         )
 
 
-def load_season_games(pbp_dir: Path, seasons: list[int] | None = None) -> Iterator[HistoricalGame]:
-    """Every game of ``seasons`` (END years; default all four), by season, date, game id."""
+def load_season_games(
+    pbp_dir: Path, seasons: list[int] | None = None, parts: tuple[str, ...] = ("rs",)
+) -> Iterator[HistoricalGame]:
+    """Every game of ``seasons`` (END years; default all four), by season, date, game id;
+    the records before a playoff game count the season's earlier games, regular season
+    included (as serving does)."""
     for season in seasons or list(SEASONS):
-        yield from _season_games(read_season_events(pbp_dir, season), season)
+        yield from _season_games(read_season_events(pbp_dir, season, parts), season)
 
 
 # --- outputs ------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """``evaluate_model``: score the shipped models on any play-by-play parquet directory.
 
-The directory has the layout and columns of ``gabriel1200/playbyplay``'s
-``regular_season`` export (``{TEAM}_{YYYY}_rs.parquet``); games are rebuilt with
+The directory has the layout and columns of ``gabriel1200/playbyplay``'s exports
+(``{TEAM}_{YYYY}_rs.parquet``, playoffs ``{TEAM}_{YYYY}_ps.parquet``; ``pipelines.directory``
+checks it is whole); games are rebuilt with
 ``pipelines.history`` (the same deduplication, running-maximum scores and home-team rule as
 the training table). Pre-game records and strengths come from the directory's own games
 before each date. Baselines are the training-season fits: B1/B2 of the halftime/final
@@ -11,7 +12,6 @@ minute model's card. No torch: both models are served in numpy.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ from typing import Any
 from forecasting.features import HistoryArrays
 from forecasting.history_table import TRAIN_SEASONS, HistoryRow, read_history
 from forecasting.minute_model import MinuteModel
+from pipelines.directory import PARTS
 from pipelines.evaluation import evaluate_arrays
 from pipelines.history import HistoricalGame, load_season_games, minute_row
 from pipelines.minute_data import GameRecord, MinuteRows
@@ -32,15 +33,6 @@ Wrap = Callable[..., Iterable[Any]]  # tqdm-like: wrap(iterable, desc=..., total
 
 def _plain(iterable: Iterable[Any], **_: Any) -> Iterable[Any]:
     return iterable
-
-
-def seasons_in(pbp_dir: Path) -> list[int]:
-    found = {
-        int(m.group(1))
-        for p in pbp_dir.glob("*_rs.parquet")
-        if (m := re.search(r"_(\d{4})_rs\.parquet$", p.name))
-    }
-    return sorted(found)
 
 
 def history_row(game: HistoricalGame) -> HistoryRow:
@@ -63,9 +55,10 @@ def history_row(game: HistoricalGame) -> HistoryRow:
 
 
 def read_directory(pbp_dir: Path, seasons: list[int], wrap: Wrap = _plain) -> list[HistoryRow]:
+    """Every game of ``seasons``, regular season and playoffs."""
     rows: list[HistoryRow] = []
     for season in seasons:
-        games: Iterator[HistoricalGame] = load_season_games(pbp_dir, [season])
+        games: Iterator[HistoricalGame] = load_season_games(pbp_dir, [season], PARTS)
         rows += [history_row(g) for g in wrap(games, desc=f"games {season}", unit="game")]
     return rows
 

@@ -14,7 +14,7 @@ from games.feed.archive import (
     SOURCE_LICENSE_COMMIT,
     SOURCE_REPO,
 )
-from pipelines.state_dataset import directory_files
+from pipelines.directory import directory_files
 
 
 def provenance(pbp_dir: Path, seasons: Sequence[int]) -> dict[str, Any]:

@@ -30,7 +30,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -51,6 +50,7 @@ from games.playstate import (
     proven_possession,
     sort_actions,
 )
+from pipelines.directory import directory_files
 from pipelines.history import infer_home_team
 
 if TYPE_CHECKING:
@@ -73,7 +73,6 @@ COLUMNS = [
     "shotResult",
     "team",
 ]
-FILE_PATTERN = re.compile(r"^(?P<team>[A-Z]{2,3})_(?P<season>\d{4})_(?P<part>rs|ps)\.parquet$")
 KIND_GRID, KIND_SCORING, KIND_FREE_THROWS = 1, 2, 4
 # Row columns (float32 unless noted; NaN = unknown).
 ROW_FIELDS = (
@@ -168,16 +167,6 @@ class StateTable:
 
 
 # --- reading a directory --------------------------------------------------------------
-
-
-def directory_files(pbp_dir: Path) -> dict[tuple[int, str], list[Path]]:
-    """{(season, "rs" | "ps"): files} of a play-by-play directory."""
-    found: defaultdict[tuple[int, str], list[Path]] = defaultdict(list)
-    for path in sorted(pbp_dir.glob("*.parquet")):
-        match = FILE_PATTERN.match(path.name)
-        if match:
-            found[(int(match["season"]), match["part"])].append(path)
-    return dict(found)
 
 
 def read_events(files: Sequence[Path]) -> pd.DataFrame:

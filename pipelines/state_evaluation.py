@@ -31,13 +31,13 @@ from typing import Any
 import numpy as np
 
 from forecasting.state_model import QUARTERS, REGULATION_PERIODS, StateModel, quarter_of
+from pipelines.directory import directory_files
 from pipelines.evaluation import bootstrap_mean_ci
 from pipelines.minute_evaluation import brier_each, log_loss_each, reliability_table
 from pipelines.state_baselines import StateBaselines
 from pipelines.state_dataset import (
     KIND_GRID,
     StateTable,
-    directory_files,
     load_tables,
     pregame_table,
     whole_minute_rows,
@@ -346,7 +346,7 @@ def evaluate_directory(
     report["source"] = {
         "pbp_dir": str(pbp_dir),
         "seasons_read": read,
-        "command": "python manage.py evaluate_state_model --pbp DIR"
+        "command": "python manage.py evaluate_model --pbp DIR --models state"
         + "".join(f" --season {s}" for s in scored),
     }
     report["runtime_seconds"] = round(time.perf_counter() - started, 1)

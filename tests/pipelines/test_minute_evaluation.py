@@ -81,7 +81,7 @@ def test_evaluate_model_writes_halftime_final_and_per_minute_sections(tmp_path: 
     out, md, svg = tmp_path / "r.json", tmp_path / "r.md", tmp_path / "rel.svg"
     args = [
         "evaluate_model", "--pbp", str(pbp), "--out", str(out), "--season", "2025",
-        "--markdown", str(md), "--svg", str(svg), "--no-progress",
+        "--markdown", str(md), "--svg", str(svg), "--no-progress", "--models", "ensemble,minute",
     ]  # fmt: skip
     code = (  # a fresh interpreter, so the torch check sees only what the command imports
         "import sys, django; django.setup()\n"
@@ -147,20 +147,13 @@ def test_rows_cover_every_forecast_minute_and_skip_ends_of_periods() -> None:
     assert len(rows) == 51 and rows.margin[-1] == 51 and rows.home_win.all()
 
 
-def test_record_ensemble_test_metrics_keeps_the_per_minute_part_of_the_report(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_record_ensemble_test_metrics_writes_the_card_only(tmp_path: Path) -> None:
     import pipelines.evaluation as evaluation
 
-    artifact, docs = tmp_path / "artifact", tmp_path / "docs"
+    artifact = tmp_path / "artifact"
     artifact.mkdir()
-    docs.mkdir()
-    (artifact / "model.json").write_text(json.dumps({"test_metrics": None}))
-    (docs / "model-report.json").write_text(json.dumps({"per_minute": {"games": 3}, "x": 1}))
-    (docs / "model-report.md").write_text("# old\n\n## Per-minute forecasts (...)\n\nkept\n")
-    monkeypatch.setattr(evaluation, "render_markdown", lambda report, card: "# new part\n")
-    evaluation.write_report({"halftime": {"mae": 1.0}}, artifact, docs)
-    report = json.loads((docs / "model-report.json").read_text())
-    assert report == {"halftime": {"mae": 1.0}, "per_minute": {"games": 3}}
-    md = (docs / "model-report.md").read_text()
-    assert md == "# new part\n\n## Per-minute forecasts (...)\n\nkept\n"
+    (artifact / "model.json").write_text(json.dumps({"version": "v", "test_metrics": None}))
+    written = evaluation.record_test_metrics({"halftime": {"mae": 1.0}}, artifact)
+    card = json.loads(written.read_text())
+    assert card == {"version": "v", "test_metrics": {"halftime": {"mae": 1.0}}}
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["model.json"]

@@ -29,7 +29,8 @@ class Command(BaseCommand):
 
         from tqdm import tqdm
 
-        from pipelines.state_dataset import directory_files, load_tables
+        from pipelines.directory import directory_files
+        from pipelines.state_dataset import load_tables
 
         started = time.perf_counter()
         seasons = options["season"] or sorted({s for s, _ in directory_files(options["pbp"])})

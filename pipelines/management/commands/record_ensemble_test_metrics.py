@@ -1,9 +1,9 @@
-"""Score the served ensemble on the minute table's test season (2024-25), record the
-test metrics on its model card and write the halftime part of docs/model-report.*.
+"""Score the served ensemble on the minute table's test season (2024-25) and record the
+test metrics on its model card.
 
-(``evaluate_model`` scores every shipped model on a play-by-play directory; this one
-reads the shipped minute table, and writes the card: it is run once per trained
-ensemble.)"""
+(``evaluate_model`` scores every shipped model on a play-by-play directory and writes
+docs/model-report.*; this one reads the shipped minute table and writes the card: it is
+run once per trained ensemble.)"""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from predictions.registry import ARTIFACTS_DIR, served_version
 
 class Command(BaseCommand):
     help = (
-        "Score the served ensemble on 2024-25 from the minute table; record test_metrics on "
-        "its card and write the halftime part of docs/model-report.{md,json}."
+        "Score the served ensemble on 2024-25 from the minute table and record test_metrics "
+        "on its card (docs/model-report.* is evaluate_model's)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,11 +28,10 @@ class Command(BaseCommand):
             "--model-version", default=None, help="artifact version (default: LATEST)"
         )
         parser.add_argument("--artifacts", type=Path, default=ARTIFACTS_DIR)
-        parser.add_argument("--docs", type=Path, default=Path(settings.BASE_DIR) / "docs")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from forecasting.ensemble import EnsembleForecaster
-        from pipelines.evaluation import evaluate, write_report
+        from pipelines.evaluation import evaluate, record_test_metrics
 
         version = options["model_version"] or served_version("ensemble", options["artifacts"])
         if version is None:
@@ -41,7 +40,7 @@ class Command(BaseCommand):
         history = options["history"] or Path(settings.HISTORY_FILE)
         self.stdout.write(f"evaluating {version} on the test season from {history} ...")
         report = evaluate(EnsembleForecaster.load(directory), history)
-        md, js = write_report(report, directory, options["docs"])
+        card = record_test_metrics(report, directory)
         h = report["halftime"]
         self.stdout.write(
             f"halftime MAE: ensemble {h['mae']['ensemble']:.3f}, B0 {h['mae']['B0']:.3f}, "
@@ -49,4 +48,4 @@ class Command(BaseCommand):
         )
         for name, met in report["targets"].items():
             self.stdout.write(f"  target {name}: {met}")
-        self.stdout.write(self.style.SUCCESS(f"wrote {md} and {js}"))
+        self.stdout.write(self.style.SUCCESS(f"recorded test_metrics in {card}"))
