@@ -191,6 +191,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = _positive("CELERY_TASK_SOFT_TIME_LIMIT", int, 25)
 CELERY_TASK_TIME_LIMIT = _positive("CELERY_TASK_TIME_LIMIT", int, 30)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No remote-control mailbox (celery inspect/control): nothing here uses it, and kombu's Redis
+# transport killed a worker deleting the mailbox's auto-delete queue during a Redis restart
+# (tests/livescores/test_celery.py, tests/system/test_soak.py).
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 CELERY_TASK_ALWAYS_EAGER = _read("CELERY_TASK_ALWAYS_EAGER", bool, False)
 # The poll on a queue of its own, every other task on the default one; a worker consumes
 # both unless given -Q (livescores/celery_app.py).

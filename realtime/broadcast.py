@@ -19,6 +19,7 @@ from typing import Any
 from channels import DEFAULT_CHANNEL_LAYER
 from channels.layers import channel_layers, get_channel_layer
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 
 from realtime.messages import LayerEvent
 
@@ -87,5 +88,14 @@ def send_now(batches: Batches) -> None:
         sender = _sender_layer(layer)
         future = asyncio.run_coroutine_threadsafe(_send_all(sender, batches), _sender_loop())
         future.result(timeout=SEND_TIMEOUT_SECONDS)
+    except (RedisError, OSError, TimeoutError) as exc:  # futures.TimeoutError is TimeoutError
+        # Redis away (a restart, a network blip): expected, and repaired by the clients'
+        # resync, so one line without a traceback.
+        logger.warning(
+            "push to %d groups failed (%s: %s); clients resync on reconnect",
+            len(batches),
+            type(exc).__name__,
+            exc,
+        )
     except Exception:  # a push failure must never undo or repeat a committed poll
         logger.exception("push to %d groups failed; clients resync on reconnect", len(batches))
