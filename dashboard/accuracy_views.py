@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dashboard.accuracy import accuracy_report, csv_rows, default_range
+from dashboard.curve_accuracy import curve_accuracy
 from dashboard.views import staff_required
 
 
@@ -44,8 +45,18 @@ def accuracy(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="accuracy_{start}_{end}.csv"'
         csv.writer(response).writerows(csv_rows(report))
         return response
+    curves = curve_accuracy(start, end)
     return render(
         request,
         "dashboard/accuracy.html",
-        {"form": form, "report": report, "reliability": report.as_dict()["reliability"]},
+        {
+            "form": form,
+            "report": report,
+            "reliability": report.as_dict()["reliability"],
+            "curves": curves,
+            "curve_reliability": [
+                {"mean_forecast": b.mean_forecast, "observed": b.observed, "n": b.points}
+                for b in (curves[0].reliability if curves else [])
+            ],
+        },
     )

@@ -8,13 +8,13 @@ function reliabilityPoints(bins) {
   return bins.map((bin) => ({ x: bin.mean_forecast, y: bin.observed, n: bin.n }));
 }
 
-export function drawReliability(canvas, bins) {
+export function drawReliability(canvas, bins, unit = "games") {
   return new Chart(canvas, {
     type: "scatter",
     data: {
       datasets: [
         {
-          label: "forecasts (per tenth)",
+          label: unit === "games" ? "forecasts (per tenth)" : "minute forecasts (per tenth)",
           data: reliabilityPoints(bins),
           showLine: true,
           borderColor: "#0969da",
@@ -44,7 +44,7 @@ export function drawReliability(canvas, bins) {
             label: (ctx) =>
               ctx.raw.n === undefined
                 ? ""
-                : `forecast ${ctx.raw.x.toFixed(3)}, observed ${ctx.raw.y.toFixed(3)} (${ctx.raw.n} games)`,
+                : `forecast ${ctx.raw.x.toFixed(3)}, observed ${ctx.raw.y.toFixed(3)} (${ctx.raw.n} ${unit})`,
           },
         },
       },
@@ -52,8 +52,14 @@ export function drawReliability(canvas, bins) {
   });
 }
 
-const canvas = document.getElementById("reliability-chart");
-const source = document.getElementById("reliability-data");
-if (canvas && source && Chart) {
-  drawReliability(canvas, JSON.parse(source.textContent));
+function drawFromPage(canvasId, dataId, unit) {
+  const canvas = document.getElementById(canvasId);
+  const source = document.getElementById(dataId);
+  const bins = source ? JSON.parse(source.textContent) : [];
+  if (canvas && Chart && bins.length) {
+    drawReliability(canvas, bins, unit);
+  }
 }
+
+drawFromPage("reliability-chart", "reliability-data", "games");
+drawFromPage("curve-reliability-chart", "curve-reliability-data", "points");

@@ -28,6 +28,7 @@ from tests.dashboard.test_accuracy import (
     HALFTIME_MAE,
     HALFTIME_PERSISTENCE,
 )
+from tests.dashboard.test_curve_accuracy import create_curves
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(BROWSER_MISSING, reason=SKIP_REASON)]
 
@@ -38,6 +39,7 @@ def test_the_accuracy_page_shows_the_fixtures_figures_cleanly(
     server: Daphne, browser: Any, page_problems: PageProblems
 ) -> None:
     create_forecasts()
+    create_curves()  # minute forecasts of two finished games on FIRST (and a live one)
     get_user_model().objects.create_user("coach", password=PASSWORD, is_staff=True)
     browser.delete_all_cookies()
     path = f"/accuracy/?start={FIRST.isoformat()}&end={LAST.isoformat()}"
@@ -67,6 +69,13 @@ def test_the_accuracy_page_shows_the_fixtures_figures_cleanly(
         )
     )
     assert points == 3
+    # The live curve's diagram: seven tenths hold the eight scored minute forecasts.
+    curve_points = browser.execute_script(
+        "const c = Chart.getChart('curve-reliability-chart');"
+        "return c ? c.data.datasets[0].data.length : null;"
+    )
+    assert curve_points == 7
+    assert text("curve-brier") != ""
     browser.save_screenshot(str(ARTIFACTS / "accuracy.png"))
 
     # The date form is a plain GET: changing the range reloads with the new figures.
