@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "predictions",
     "alerts",
     "realtime",
+    "api",
     "dashboard",
     "pipelines",
 ]
@@ -359,7 +360,7 @@ LOGGING = {
     "loggers": {
         name: {"level": LOG_LEVEL}
         for name in (
-            *("games", "predictions", "realtime", "dashboard", "pipelines", "livescores"),
+            *("games", "predictions", "realtime", "api", "dashboard", "pipelines", "livescores"),
             "celery",  # workers and beat log through LOGGING too (livescores/celery_app.py)
         )
     },

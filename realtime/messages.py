@@ -8,9 +8,10 @@ Every close code the server sends is defined here too (docs/websocket-api.md).
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
 
 from django.utils import timezone
+from typing_extensions import TypedDict  # pydantic (the HTTP API, api/) reads these on 3.11
 
 from games.minutes import PREDICTION_MINUTE
 
