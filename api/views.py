@@ -22,7 +22,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import BaseModel, Field
 
 from api import selectors
-from api.auth import StaffSession
+from api.auth import KeyHeader, StaffSession
 from api.schemas import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -36,7 +36,7 @@ from api.schemas import (
 from games.models import Game
 from realtime.messages import API_VERSION
 
-AUTH = [StaffSession()]
+AUTH = [KeyHeader(), StaffSession()]
 # A cache (the browser's, a proxy's) may keep an answer but must ask again each time:
 # a 304 costs one small query.
 CACHE_CONTROL = "private, no-cache"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from functools import partial
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -21,6 +22,14 @@ from redis.exceptions import RedisError
 
 from games.models import Game
 from realtime import messages
+from realtime.guards.keys import (
+    KeyWatch,
+    ending_reason,
+    offered_key,
+    origin_of,
+    selected_protocol,
+    verify_key,
+)
 from realtime.guards.layer_watch import LayerWatch, watch_for
 from realtime.guards.limits import RateGuard, SocketSlot
 from realtime.guards.sessions import SessionWatch
@@ -106,8 +115,8 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
     rate: RateGuard
     allowed = False
     ended = False  # closed by the server: ignore what still arrives
-    slot: SocketSlot | None = None  # the per-user socket count (signed-in sockets)
-    session: SessionWatch | None = None  # the watched session (signed-in, not public)
+    slot: SocketSlot | None = None  # the per-user or per-key socket count
+    session: SessionWatch | None = None  # the watched session or API key (KeyWatch)
 
     def joined_groups(self) -> list[str]:
         own = [self.session.group] if self.session is not None else []
@@ -128,13 +137,16 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.subscriptions = set()
         self.rate = RateGuard(settings.WEBSOCKET_RATE_PER_SECOND, settings.WEBSOCKET_RATE_BURST)
-        await self.accept()
+        await self.accept(subprotocol=selected_protocol(self.scope))
+        token = offered_key(self.scope)
+        if token is not None:  # an API key (realtime/guards/keys.py) wins over a cookie
+            await self.connect_with_key(token)
+            return
         user = self.scope.get("user")
         code = refusal(user)
         if code is not None:  # accept, explain, close: clients can tell this from a network drop
             detail = "sign in as staff" if code == CLOSE_UNAUTHENTICATED else "staff only"
-            await self.send_json(messages.error_message("unauthorized", detail))
-            await self.close(code=code)
+            await self.refuse(code, "unauthorized", detail)
             return
         signed_in = user is not None and user.is_authenticated
         if signed_in:  # the anonymous public stream: only the per-socket limits apply
@@ -142,26 +154,66 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
             cap = settings.WEBSOCKET_MAX_SOCKETS_PER_USER
             if not await slot.claim(cap):
                 detail = f"at most {cap} open sockets per user; close another tab or window"
-                await self.send_json(messages.error_message("too_many_sockets", detail))
-                await self.close(code=CLOSE_TOO_MANY)
+                await self.refuse(CLOSE_TOO_MANY, "too_many_sockets", detail)
                 return
             self.slot = slot
-        self.allowed = True
-        self.watch = watch_for(build_resync_frame)
-        await self.channel_layer.group_add(messages.SCOREBOARD_GROUP, self.channel_name)
-        self.watch.add(self)
+        watch = None
         if signed_in and not settings.WS_PUBLIC_STREAM:  # the public stream has no session to end
             session = self.scope.get("session")
-            self.session = SessionWatch(
+            watch = SessionWatch(
                 user.pk,
                 session.session_key if session is not None else None,
                 allowed=lambda user: refusal(user) is None,
                 end=self.end_session,
             )
-            await self.channel_layer.group_add(self.session.group, self.channel_name)
-            self.session.start()
+        await self.start_stream(watch)
+
+    async def connect_with_key(self, token: str) -> None:
+        """A socket opened with an API key: the key's Origins, limits and watch."""
+        key = await verify_key(token)
+        if key is None:
+            detail = "the API key is not valid (unknown, revoked or expired)"
+            await self.refuse(CLOSE_UNAUTHENTICATED, "unauthorized", detail)
+            return
+        origin = origin_of(self.scope)
+        if not key.allows_origin(origin):
+            detail = f"the API key {key.label} may not be used from {origin}"
+            await self.refuse(CLOSE_FORBIDDEN, "unauthorized", detail)
+            return
+        cap, rate, burst = key.limits()
+        self.rate = RateGuard(rate, burst)
+        slot = SocketSlot(key.pk, self.channel_name, kind="key")
+        if not await slot.claim(cap):
+            detail = f"at most {cap} open sockets for the API key {key.label}"
+            await self.refuse(CLOSE_TOO_MANY, "too_many_sockets", detail)
+            return
+        self.slot = slot
+        await self.start_stream(KeyWatch(key.pk, end=partial(self.end_key, key.pk)))
+
+    async def refuse(self, code: int, error: str, detail: str) -> None:
+        """Tell the client why (one error), then close with ``code``."""
+        self.ended = True
+        await self.send_json(messages.error_message(error, detail))
+        await self.close(code=code)
+
+    async def start_stream(self, watch: SessionWatch | None) -> None:
+        """An admitted socket: the scoreboard group, its watch, the first snapshot."""
+        self.allowed = True
+        self.watch = watch_for(build_resync_frame)
+        await self.channel_layer.group_add(messages.SCOREBOARD_GROUP, self.channel_name)
+        self.watch.add(self)
+        if watch is not None:
+            self.session = watch
+            await self.channel_layer.group_add(watch.group, self.channel_name)
+            watch.start()
         await self.send(text_data=await snapshot_frame("connect"))
         SNAPSHOTS_SENT.labels("connect").inc()
+
+    async def end_key(self, key_id: Any) -> None:
+        if self.ended:
+            return
+        detail = await database_sync_to_async(ending_reason)(key_id)
+        await self.refuse(CLOSE_UNAUTHENTICATED, "unauthorized", detail)
 
     async def end_session(self) -> None:
         if self.ended:

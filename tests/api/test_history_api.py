@@ -203,3 +203,21 @@ def test_the_openapi_document_is_valid_3_1_and_the_committed_copy_is_current(
     }
     committed = json.loads((ROOT / "docs" / "openapi.json").read_text())
     assert committed == served, "regenerate: python manage.py write_openapi"
+
+
+def test_an_api_key_reads_the_api_from_the_origins_it_allows(feed: Any) -> None:
+    from apikeys.models import ApiKey
+
+    key, token = ApiKey.objects.issue("front-end", allowed_origins=["https://app.example.org"])
+    game_id = feed.board.night.games[0].game_id
+    path = f"/api/v1/games/{game_id}"
+    client = Client()
+    assert client.get(path, HTTP_X_API_KEY=token).status_code == 200  # no Origin: a server
+    browser = client.get(path, HTTP_X_API_KEY=token, HTTP_ORIGIN="https://app.example.org")
+    assert browser.status_code == 200 and browser.json()["game_id"] == game_id
+    foreign = client.get(path, HTTP_X_API_KEY=token, HTTP_ORIGIN="https://evil.example")
+    assert foreign.status_code == 403 and foreign.json()["code"] == "forbidden"
+    assert client.get(path, HTTP_X_API_KEY=token[:-2] + "xx").status_code == 401
+    key.revoke()
+    revoked = client.get(path, HTTP_X_API_KEY=token)
+    assert revoked.status_code == 401 and revoked.json()["code"] == "unauthorized"
