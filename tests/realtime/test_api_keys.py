@@ -36,7 +36,9 @@ def keyed(token: str | None, origin: str | None = FOREIGN, **kw: Any) -> Websock
     if origin is not None:
         headers.append((b"origin", origin.encode()))
     protocols = [API_PROTOCOL, *([KEY_PROTOCOL + token] if token else [])]
-    return WebsocketCommunicator(application, "/ws/scores/", headers=headers, subprotocols=protocols)
+    return WebsocketCommunicator(
+        application, "/ws/scores/", headers=headers, subprotocols=protocols
+    )
 
 
 async def refused_with(client: WebsocketCommunicator) -> tuple[dict[str, Any], int]:
