@@ -45,7 +45,8 @@ from realtime.snapshots import SharedBuilds, snapshot_frame
 
 logger = logging.getLogger(__name__)
 
-MAX_FRAME_BYTES = 64 * 1024
+MAX_FRAME_BYTES = messages.MAX_FRAME_BYTES
+MAX_REQUEST_ID_CHARS = 64
 MAX_RESYNC_GAMES = 500
 
 
@@ -96,6 +97,13 @@ async def build_subscription(game_id: str) -> str | None:
     if shared is None:
         shared = _subscriptions[loop] = SharedBuilds(read_subscription)
     return await shared.get(game_id)
+
+
+def valid_request_id(value: Any) -> bool:
+    """A client's ``id``: a short string or an integer (docs/schemas/common.json)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and len(value) <= MAX_REQUEST_ID_CHARS)
 
 
 def refusal(user: Any) -> int | None:
@@ -191,10 +199,18 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         await self.start_stream(KeyWatch(key.pk, end=partial(self.end_key, key.pk)))
 
     async def refuse(self, code: int, error: str, detail: str) -> None:
-        """Tell the client why (one error), then close with ``code``."""
+        """Tell the client why (one error), then close with ``code`` and the same reason."""
         self.ended = True
         await self.send_json(messages.error_message(error, detail))
-        await self.close(code=code)
+        await self.close(code=code, reason=messages.close_reason(error, detail))
+
+    async def close_for_shutdown(self) -> None:
+        """This web process is stopping (realtime/guards/server.py): 1001, reconnect."""
+        if self.ended:
+            return
+        self.ended = True
+        reason = messages.close_reason("going_away", "the server is restarting; reconnect")
+        await self.close(code=messages.CLOSE_GOING_AWAY, reason=reason)
 
     async def start_stream(self, watch: SessionWatch | None) -> None:
         """An admitted socket: the scoreboard group, its watch, the first snapshot."""
@@ -218,9 +234,7 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
     async def end_session(self) -> None:
         if self.ended:
             return
-        self.ended = True
-        await self.send_json(messages.error_message("unauthorized", "the session ended: sign in"))
-        await self.close(code=CLOSE_UNAUTHENTICATED)
+        await self.refuse(CLOSE_UNAUTHENTICATED, "unauthorized", "the session ended: sign in")
 
     async def session_end(self, event: dict[str, Any]) -> None:
         """A logout (realtime.guards.sessions): close the sockets of that session."""
@@ -255,10 +269,8 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         SNAPSHOTS_SENT.labels("layer_restart").inc()
 
     async def close_for_layer_outage(self) -> None:
-        await self.send_json(
-            messages.error_message("unavailable", "the server lost its message bus; reconnect")
-        )
-        await self.close(code=CLOSE_LAYER_UNAVAILABLE)
+        detail = "the server lost its message bus; reconnect"
+        await self.refuse(CLOSE_LAYER_UNAVAILABLE, "unavailable", detail)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Screen a frame (rate, size, JSON text) before the protocol reads it."""
@@ -266,65 +278,85 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
             return
         verdict = self.rate.admit()
         if verdict != "ok":
+            rate, burst = self.rate.bucket.rate, self.rate.burst
             if verdict == "warn":
-                rate, burst = settings.WEBSOCKET_RATE_PER_SECOND, settings.WEBSOCKET_RATE_BURST
                 detail = f"at most {rate:g} frames a second (bursts of {burst}); frame dropped"
                 await self.send_json(messages.error_message("rate_limited", detail))
             elif verdict == "close":
                 self.ended = True
-                await self.close(code=CLOSE_TOO_MANY)
+                detail = f"kept sending over {rate:g} frames a second after a rate_limited error"
+                await self.close(
+                    code=CLOSE_TOO_MANY, reason=messages.close_reason("rate_limited", detail)
+                )
             return
         size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
-        if size > MAX_FRAME_BYTES:
-            await self.send_json(
-                messages.error_message("frame_too_large", f"{size} bytes > 64 KiB")
-            )
+        if size > MAX_FRAME_BYTES:  # daphne's transport stops larger ones with the same answer
+            detail = f"a frame of {size} bytes is over the limit of {MAX_FRAME_BYTES} bytes"
+            await self.refuse(messages.CLOSE_FRAME_TOO_LARGE, "frame_too_large", detail)
             return
         if text_data is None:
-            await self.send_json(messages.error_message("invalid_json", "send JSON text frames"))
+            detail = "send JSON text frames, not binary ones"
+            await self.send_json(messages.error_message("invalid_json", detail))
             return
         try:
             content = json.loads(text_data)
         except json.JSONDecodeError as exc:
-            await self.send_json(messages.error_message("invalid_json", str(exc)))
+            detail = f"the frame is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+            await self.send_json(messages.error_message("invalid_json", detail))
             return
         await self.receive_json(content)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
-            await self.send_json(messages.error_message("invalid_message", "send a JSON object"))
+            detail = 'send a JSON object, e.g. {"action": "subscribe", "game_id": "..."}'
+            await self.send_json(messages.error_message("invalid_message", detail))
+            return
+        request_id = content.get("id")
+        if request_id is not None and not valid_request_id(request_id):
+            detail = (
+                f"id must be a string of at most {MAX_REQUEST_ID_CHARS} characters or an integer"
+            )
+            await self.send_json(messages.error_message("invalid_id", detail))
             return
         action, game_id = content.get("action"), content.get("game_id")
         if action == "resync":
-            await self.resync(content)
+            await self.resync(content, request_id)
             return
         if action not in ("subscribe", "unsubscribe"):
-            await self.send_json(messages.error_message("unknown_action", f"{action!r}"))
+            detail = f"unknown action {action!r}: send subscribe, unsubscribe or resync"
+            await self.send_json(
+                messages.error_message("unknown_action", detail, request_id=request_id)
+            )
             return
-        if not isinstance(game_id, str) or not await game_exists(game_id):
-            await self.send_json(messages.error_message("unknown_game", f"{game_id!r}"))
+        named = game_id if isinstance(game_id, str) else None
+        if named is None or not await game_exists(named):
+            detail = f"no game {game_id!r}" if named is not None else "game_id must be a string"
+            await self.send_json(messages.error_message("unknown_game", detail, named, request_id))
             return
-        group = messages.game_group(game_id)
+        group = messages.game_group(named)
         if action == "unsubscribe":
             await self.channel_layer.group_discard(group, self.channel_name)
             self.subscriptions.discard(group)
-            await self.send_json(messages.unsubscribed_message(game_id))
+            await self.send_json(messages.unsubscribed_message(named, request_id))
             return
         cap = settings.WEBSOCKET_MAX_SUBSCRIPTIONS
         if group not in self.subscriptions and len(self.subscriptions) >= cap:
             detail = f"at most {cap} games per socket; unsubscribe from one first"
-            await self.send_json(messages.error_message("too_many_subscriptions", detail))
+            await self.send_json(
+                messages.error_message("too_many_subscriptions", detail, named, request_id)
+            )
             return
         # Join first, then read: a minute closing in between arrives twice, never not at all.
         await self.channel_layer.group_add(group, self.channel_name)
         self.subscriptions.add(group)
-        ack = await build_subscription(game_id)
+        ack = await build_subscription(named)
         if ack is None:  # deleted in between
-            await self.send_json(messages.error_message("unknown_game", f"{game_id!r}"))
+            detail = f"no game {named!r}"
+            await self.send_json(messages.error_message("unknown_game", detail, named, request_id))
             return
-        await self.send(text_data=ack)
+        await self.send(text_data=messages.with_request_id(ack, request_id))
 
-    async def resync(self, content: dict[str, Any]) -> None:
+    async def resync(self, content: dict[str, Any], request_id: str | int | None = None) -> None:
         """A client that saw a gap (or doubts its state) asks for a fresh snapshot.
 
         ``seqs`` (the client's last applied version per game) is optional; a malformed
@@ -335,9 +367,12 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         seqs = content.get("seqs")
         problem = invalid_seqs(seqs, "seqs" in content)
         if problem is not None:
-            await self.send_json(messages.error_message("invalid_seq", problem))
+            await self.send_json(
+                messages.error_message("invalid_seq", problem, request_id=request_id)
+            )
             return
-        await self.send(text_data=await snapshot_frame("resync", seqs))
+        frame = await snapshot_frame("resync", seqs)
+        await self.send(text_data=messages.with_request_id(frame, request_id))
         SNAPSHOTS_SENT.labels("resync").inc()
 
     async def game_update(self, event: messages.LayerEvent) -> None:

@@ -76,7 +76,6 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
     await client.send_json_to({"action": "subscribe", "game_id": game_id})
     for frame in ("{not json", '{"action": "dance"}', '{"action": "subscribe", "game_id": "1"}'):
         await client.send_to(text_data=frame)
-    await client.send_to(text_data="x" * (64 * 1024 + 1))
 
     # Poll until the subscribed game is final: the real ingest and forecast paths send the rest.
     for _ in range(feed.board.last_tick() + 1):
@@ -94,7 +93,9 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
     await late.send_json_to({"action": "subscribe", "game_id": game_id})
     subscribed = await late.receive_json_from(timeout=5)
     seen.append(subscribed)
-    await late.disconnect()
+    await late.send_to(text_data="x" * (64 * 1024 + 1))  # an error, then the close
+    seen.append(await late.receive_json_from(timeout=5))
+    assert (await late.receive_output(timeout=5))["code"] == 4413
 
     for message in seen:
         assert_valid(message)
