@@ -14,7 +14,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from realtime.guards.keys import OriginOrKey  # noqa: E402
 from realtime.guards.middleware import WebSocketGuard  # noqa: E402
+from realtime.guards.server import adjust_daphne  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
+
+# Close reasons, one frame limit and 1001 on SIGTERM under daphne (realtime/guards/server.py).
+adjust_daphne()
 
 application = ProtocolTypeRouter(
     {

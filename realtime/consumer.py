@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
+import reprlib
 from functools import partial
 from typing import Any
 
@@ -22,6 +24,7 @@ from redis.exceptions import RedisError
 
 from games.models import Game
 from realtime import messages
+from realtime.guards import server
 from realtime.guards.keys import (
     KeyWatch,
     ending_reason,
@@ -47,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = messages.MAX_FRAME_BYTES
 MAX_REQUEST_ID_CHARS = 64
+GAME_ID = re.compile(r"[0-9]{10}")  # docs/schemas/common.json game_id
 MAX_RESYNC_GAMES = 500
 
 
@@ -215,6 +219,7 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
     async def start_stream(self, watch: SessionWatch | None) -> None:
         """An admitted socket: the scoreboard group, its watch, the first snapshot."""
         self.allowed = True
+        server.track(self)  # closed with 1001 when the process stops
         self.watch = watch_for(build_resync_frame)
         await self.channel_layer.group_add(messages.SCOREBOARD_GROUP, self.channel_name)
         self.watch.add(self)
@@ -254,6 +259,7 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
             await self.slot.release()
         if not self.allowed:
             return
+        server.untrack(self)
         self.watch.discard(self)
         try:
             for group in self.joined_groups():
@@ -328,9 +334,12 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
                 messages.error_message("unknown_action", detail, request_id=request_id)
             )
             return
-        named = game_id if isinstance(game_id, str) else None
+        named = game_id if isinstance(game_id, str) and GAME_ID.fullmatch(game_id) else None
         if named is None or not await game_exists(named):
-            detail = f"no game {game_id!r}" if named is not None else "game_id must be a string"
+            if named is not None:
+                detail = f"no game {named!r}"
+            else:  # not a game id at all: named in the detail (cut short), not in game_id
+                detail = f"{reprlib.repr(game_id)} is not a game id (10 digits, e.g. 0022400755)"
             await self.send_json(messages.error_message("unknown_game", detail, named, request_id))
             return
         group = messages.game_group(named)
