@@ -57,7 +57,11 @@ STATE_FIELDS = [
 ]
 
 
-NEXT_SEQ_SQL = "UPDATE games_game SET seq = seq + 1 WHERE game_id = %s RETURNING seq"
+# A new version is a modification: updated_at moves with seq (the HTTP API's Last-Modified).
+NEXT_SEQ_SQL = (
+    "UPDATE games_game SET seq = seq + 1, updated_at = statement_timestamp() "
+    "WHERE game_id = %s RETURNING seq"
+)
 
 
 class GameQuerySet(models.QuerySet["Game"]):

@@ -97,7 +97,9 @@ INSTALLED_APPS = [
     "games",
     "predictions",
     "alerts",
+    "apikeys",
     "realtime",
+    "api",
     "dashboard",
     "pipelines",
 ]
@@ -333,6 +335,9 @@ WEBSOCKET_RATE_PER_SECOND = _positive("WEBSOCKET_RATE_PER_SECOND", float, 5.0)
 WEBSOCKET_RATE_BURST = _positive("WEBSOCKET_RATE_BURST", int, 30)
 WEBSOCKET_MAX_SUBSCRIPTIONS = _positive("WEBSOCKET_MAX_SUBSCRIPTIONS", int, 50)
 WEBSOCKET_MAX_SOCKETS_PER_USER = _positive("WEBSOCKET_MAX_SOCKETS_PER_USER", int, 20)
+# An API key's open sockets across all web processes, unless the key sets its own
+# (apikeys.ApiKey.max_sockets); its frame rate and burst default to the two above.
+WEBSOCKET_MAX_SOCKETS_PER_KEY = _positive("WEBSOCKET_MAX_SOCKETS_PER_KEY", int, 1000)
 
 # --- Operations -----------------------------------------------------------------
 # /healthz fails when the last successful poll is older than this.
@@ -363,7 +368,8 @@ LOGGING = {
     "loggers": {
         name: {"level": LOG_LEVEL}
         for name in (
-            *("games", "predictions", "realtime", "dashboard", "pipelines", "livescores"),
+            *("games", "predictions", "apikeys", "realtime", "api", "dashboard", "pipelines"),
+            "livescores",
             "celery",  # workers and beat log through LOGGING too (livescores/celery_app.py)
         )
     },

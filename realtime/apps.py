@@ -9,7 +9,8 @@ class RealtimeConfig(AppConfig):
         with its session (logout, user changes); add the socket metrics."""
         import realtime.metrics  # noqa: F401  (registers the socket metrics)
         from realtime import receivers
-        from realtime.guards import sessions
+        from realtime.guards import keys, sessions
 
         receivers.connect()
         sessions.connect_signals()
+        keys.connect_signals()

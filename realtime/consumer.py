@@ -12,6 +12,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
+import reprlib
+from functools import partial
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -21,6 +24,15 @@ from redis.exceptions import RedisError
 
 from games.models import Game
 from realtime import messages
+from realtime.guards import server
+from realtime.guards.keys import (
+    KeyWatch,
+    ending_reason,
+    offered_key,
+    origin_of,
+    selected_protocol,
+    verify_key,
+)
 from realtime.guards.layer_watch import LayerWatch, watch_for
 from realtime.guards.limits import RateGuard, SocketSlot
 from realtime.guards.sessions import SessionWatch
@@ -36,7 +48,9 @@ from realtime.snapshots import SharedBuilds, snapshot_frame
 
 logger = logging.getLogger(__name__)
 
-MAX_FRAME_BYTES = 64 * 1024
+MAX_FRAME_BYTES = messages.MAX_FRAME_BYTES
+MAX_REQUEST_ID_CHARS = 64
+GAME_ID = re.compile(r"[0-9]{10}")  # docs/schemas/common.json game_id
 MAX_RESYNC_GAMES = 500
 
 
@@ -89,6 +103,13 @@ async def build_subscription(game_id: str) -> str | None:
     return await shared.get(game_id)
 
 
+def valid_request_id(value: Any) -> bool:
+    """A client's ``id``: a short string or an integer (docs/schemas/common.json)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and len(value) <= MAX_REQUEST_ID_CHARS)
+
+
 def refusal(user: Any) -> int | None:
     """The close code for a client that may not read the stream, None if it may."""
     if settings.WS_PUBLIC_STREAM:
@@ -106,8 +127,8 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
     rate: RateGuard
     allowed = False
     ended = False  # closed by the server: ignore what still arrives
-    slot: SocketSlot | None = None  # the per-user socket count (signed-in sockets)
-    session: SessionWatch | None = None  # the watched session (signed-in, not public)
+    slot: SocketSlot | None = None  # the per-user or per-key socket count
+    session: SessionWatch | None = None  # the watched session or API key (KeyWatch)
 
     def joined_groups(self) -> list[str]:
         own = [self.session.group] if self.session is not None else []
@@ -128,13 +149,16 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.subscriptions = set()
         self.rate = RateGuard(settings.WEBSOCKET_RATE_PER_SECOND, settings.WEBSOCKET_RATE_BURST)
-        await self.accept()
+        await self.accept(subprotocol=selected_protocol(self.scope))
+        token = offered_key(self.scope)
+        if token is not None:  # an API key (realtime/guards/keys.py) wins over a cookie
+            await self.connect_with_key(token)
+            return
         user = self.scope.get("user")
         code = refusal(user)
         if code is not None:  # accept, explain, close: clients can tell this from a network drop
             detail = "sign in as staff" if code == CLOSE_UNAUTHENTICATED else "staff only"
-            await self.send_json(messages.error_message("unauthorized", detail))
-            await self.close(code=code)
+            await self.refuse(code, "unauthorized", detail)
             return
         signed_in = user is not None and user.is_authenticated
         if signed_in:  # the anonymous public stream: only the per-socket limits apply
@@ -142,33 +166,80 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
             cap = settings.WEBSOCKET_MAX_SOCKETS_PER_USER
             if not await slot.claim(cap):
                 detail = f"at most {cap} open sockets per user; close another tab or window"
-                await self.send_json(messages.error_message("too_many_sockets", detail))
-                await self.close(code=CLOSE_TOO_MANY)
+                await self.refuse(CLOSE_TOO_MANY, "too_many_sockets", detail)
                 return
             self.slot = slot
-        self.allowed = True
-        self.watch = watch_for(build_resync_frame)
-        await self.channel_layer.group_add(messages.SCOREBOARD_GROUP, self.channel_name)
-        self.watch.add(self)
+        watch = None
         if signed_in and not settings.WS_PUBLIC_STREAM:  # the public stream has no session to end
             session = self.scope.get("session")
-            self.session = SessionWatch(
+            watch = SessionWatch(
                 user.pk,
                 session.session_key if session is not None else None,
                 allowed=lambda user: refusal(user) is None,
                 end=self.end_session,
             )
-            await self.channel_layer.group_add(self.session.group, self.channel_name)
-            self.session.start()
+        await self.start_stream(watch)
+
+    async def connect_with_key(self, token: str) -> None:
+        """A socket opened with an API key: the key's Origins, limits and watch."""
+        key = await verify_key(token)
+        if key is None:
+            detail = "the API key is not valid (unknown, revoked or expired)"
+            await self.refuse(CLOSE_UNAUTHENTICATED, "unauthorized", detail)
+            return
+        origin = origin_of(self.scope)
+        if not key.allows_origin(origin):
+            detail = f"the API key {key.label} may not be used from {origin}"
+            await self.refuse(CLOSE_FORBIDDEN, "unauthorized", detail)
+            return
+        cap, rate, burst = key.limits()
+        self.rate = RateGuard(rate, burst)
+        slot = SocketSlot(key.pk, self.channel_name, kind="key")
+        if not await slot.claim(cap):
+            detail = f"at most {cap} open sockets for the API key {key.label}"
+            await self.refuse(CLOSE_TOO_MANY, "too_many_sockets", detail)
+            return
+        self.slot = slot
+        await self.start_stream(KeyWatch(key.pk, end=partial(self.end_key, key.pk)))
+
+    async def refuse(self, code: int, error: str, detail: str) -> None:
+        """Tell the client why (one error), then close with ``code`` and the same reason."""
+        self.ended = True
+        await self.send_json(messages.error_message(error, detail))
+        await self.close(code=code, reason=messages.close_reason(error, detail))
+
+    async def close_for_shutdown(self) -> None:
+        """This web process is stopping (realtime/guards/server.py): 1001, reconnect."""
+        if self.ended:
+            return
+        self.ended = True
+        reason = messages.close_reason("going_away", "the server is restarting; reconnect")
+        await self.close(code=messages.CLOSE_GOING_AWAY, reason=reason)
+
+    async def start_stream(self, watch: SessionWatch | None) -> None:
+        """An admitted socket: the scoreboard group, its watch, the first snapshot."""
+        self.allowed = True
+        server.track(self)  # closed with 1001 when the process stops
+        self.watch = watch_for(build_resync_frame)
+        await self.channel_layer.group_add(messages.SCOREBOARD_GROUP, self.channel_name)
+        self.watch.add(self)
+        if watch is not None:
+            self.session = watch
+            await self.channel_layer.group_add(watch.group, self.channel_name)
+            watch.start()
         await self.send(text_data=await snapshot_frame("connect"))
         SNAPSHOTS_SENT.labels("connect").inc()
+
+    async def end_key(self, key_id: Any) -> None:
+        if self.ended:
+            return
+        detail = await database_sync_to_async(ending_reason)(key_id)
+        await self.refuse(CLOSE_UNAUTHENTICATED, "unauthorized", detail)
 
     async def end_session(self) -> None:
         if self.ended:
             return
-        self.ended = True
-        await self.send_json(messages.error_message("unauthorized", "the session ended: sign in"))
-        await self.close(code=CLOSE_UNAUTHENTICATED)
+        await self.refuse(CLOSE_UNAUTHENTICATED, "unauthorized", "the session ended: sign in")
 
     async def session_end(self, event: dict[str, Any]) -> None:
         """A logout (realtime.guards.sessions): close the sockets of that session."""
@@ -188,6 +259,7 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
             await self.slot.release()
         if not self.allowed:
             return
+        server.untrack(self)
         self.watch.discard(self)
         try:
             for group in self.joined_groups():
@@ -203,10 +275,8 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         SNAPSHOTS_SENT.labels("layer_restart").inc()
 
     async def close_for_layer_outage(self) -> None:
-        await self.send_json(
-            messages.error_message("unavailable", "the server lost its message bus; reconnect")
-        )
-        await self.close(code=CLOSE_LAYER_UNAVAILABLE)
+        detail = "the server lost its message bus; reconnect"
+        await self.refuse(CLOSE_LAYER_UNAVAILABLE, "unavailable", detail)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Screen a frame (rate, size, JSON text) before the protocol reads it."""
@@ -214,65 +284,88 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
             return
         verdict = self.rate.admit()
         if verdict != "ok":
+            rate, burst = self.rate.bucket.rate, self.rate.burst
             if verdict == "warn":
-                rate, burst = settings.WEBSOCKET_RATE_PER_SECOND, settings.WEBSOCKET_RATE_BURST
                 detail = f"at most {rate:g} frames a second (bursts of {burst}); frame dropped"
                 await self.send_json(messages.error_message("rate_limited", detail))
             elif verdict == "close":
                 self.ended = True
-                await self.close(code=CLOSE_TOO_MANY)
+                detail = f"kept sending over {rate:g} frames a second after a rate_limited error"
+                await self.close(
+                    code=CLOSE_TOO_MANY, reason=messages.close_reason("rate_limited", detail)
+                )
             return
         size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
-        if size > MAX_FRAME_BYTES:
-            await self.send_json(
-                messages.error_message("frame_too_large", f"{size} bytes > 64 KiB")
-            )
+        if size > MAX_FRAME_BYTES:  # daphne's transport stops larger ones with the same answer
+            detail = f"a frame of {size} bytes is over the limit of {MAX_FRAME_BYTES} bytes"
+            await self.refuse(messages.CLOSE_FRAME_TOO_LARGE, "frame_too_large", detail)
             return
         if text_data is None:
-            await self.send_json(messages.error_message("invalid_json", "send JSON text frames"))
+            detail = "send JSON text frames, not binary ones"
+            await self.send_json(messages.error_message("invalid_json", detail))
             return
         try:
             content = json.loads(text_data)
         except json.JSONDecodeError as exc:
-            await self.send_json(messages.error_message("invalid_json", str(exc)))
+            detail = f"the frame is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+            await self.send_json(messages.error_message("invalid_json", detail))
             return
         await self.receive_json(content)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
-            await self.send_json(messages.error_message("invalid_message", "send a JSON object"))
+            detail = 'send a JSON object, e.g. {"action": "subscribe", "game_id": "..."}'
+            await self.send_json(messages.error_message("invalid_message", detail))
+            return
+        request_id = content.get("id")
+        if request_id is not None and not valid_request_id(request_id):
+            detail = (
+                f"id must be a string of at most {MAX_REQUEST_ID_CHARS} characters or an integer"
+            )
+            await self.send_json(messages.error_message("invalid_id", detail))
             return
         action, game_id = content.get("action"), content.get("game_id")
         if action == "resync":
-            await self.resync(content)
+            await self.resync(content, request_id)
             return
         if action not in ("subscribe", "unsubscribe"):
-            await self.send_json(messages.error_message("unknown_action", f"{action!r}"))
+            detail = f"unknown action {action!r}: send subscribe, unsubscribe or resync"
+            await self.send_json(
+                messages.error_message("unknown_action", detail, request_id=request_id)
+            )
             return
-        if not isinstance(game_id, str) or not await game_exists(game_id):
-            await self.send_json(messages.error_message("unknown_game", f"{game_id!r}"))
+        named = game_id if isinstance(game_id, str) and GAME_ID.fullmatch(game_id) else None
+        if named is None or not await game_exists(named):
+            if named is not None:
+                detail = f"no game {named!r}"
+            else:  # not a game id at all: named in the detail (cut short), not in game_id
+                detail = f"{reprlib.repr(game_id)} is not a game id (10 digits, e.g. 0022400755)"
+            await self.send_json(messages.error_message("unknown_game", detail, named, request_id))
             return
-        group = messages.game_group(game_id)
+        group = messages.game_group(named)
         if action == "unsubscribe":
             await self.channel_layer.group_discard(group, self.channel_name)
             self.subscriptions.discard(group)
-            await self.send_json(messages.unsubscribed_message(game_id))
+            await self.send_json(messages.unsubscribed_message(named, request_id))
             return
         cap = settings.WEBSOCKET_MAX_SUBSCRIPTIONS
         if group not in self.subscriptions and len(self.subscriptions) >= cap:
             detail = f"at most {cap} games per socket; unsubscribe from one first"
-            await self.send_json(messages.error_message("too_many_subscriptions", detail))
+            await self.send_json(
+                messages.error_message("too_many_subscriptions", detail, named, request_id)
+            )
             return
         # Join first, then read: a minute closing in between arrives twice, never not at all.
         await self.channel_layer.group_add(group, self.channel_name)
         self.subscriptions.add(group)
-        ack = await build_subscription(game_id)
+        ack = await build_subscription(named)
         if ack is None:  # deleted in between
-            await self.send_json(messages.error_message("unknown_game", f"{game_id!r}"))
+            detail = f"no game {named!r}"
+            await self.send_json(messages.error_message("unknown_game", detail, named, request_id))
             return
-        await self.send(text_data=ack)
+        await self.send(text_data=messages.with_request_id(ack, request_id))
 
-    async def resync(self, content: dict[str, Any]) -> None:
+    async def resync(self, content: dict[str, Any], request_id: str | int | None = None) -> None:
         """A client that saw a gap (or doubts its state) asks for a fresh snapshot.
 
         ``seqs`` (the client's last applied version per game) is optional; a malformed
@@ -283,9 +376,12 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         seqs = content.get("seqs")
         problem = invalid_seqs(seqs, "seqs" in content)
         if problem is not None:
-            await self.send_json(messages.error_message("invalid_seq", problem))
+            await self.send_json(
+                messages.error_message("invalid_seq", problem, request_id=request_id)
+            )
             return
-        await self.send(text_data=await snapshot_frame("resync", seqs))
+        frame = await snapshot_frame("resync", seqs)
+        await self.send(text_data=messages.with_request_id(frame, request_id))
         SNAPSHOTS_SENT.labels("resync").inc()
 
     async def game_update(self, event: messages.LayerEvent) -> None:

@@ -8,9 +8,11 @@ Every close code the server sends is defined here too (docs/websocket-api.md).
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+import json
+from typing import Any, Literal, NotRequired
 
 from django.utils import timezone
+from typing_extensions import TypedDict  # pydantic (the HTTP API, api/) reads these on 3.11
 
 from games.minutes import PREDICTION_MINUTE
 
@@ -30,6 +32,21 @@ CLOSE_UNAUTHENTICATED = 4401  # no staff session (or it ended) and WS_PUBLIC_STR
 CLOSE_FORBIDDEN = 4403  # signed in, but not staff
 CLOSE_TOO_MANY = 4429  # over the message rate, or too many open sockets for the user
 CLOSE_LAYER_UNAVAILABLE = 4503  # Redis (the channel layer) is unavailable: reconnect later
+CLOSE_FRAME_TOO_LARGE = 4413  # a frame over MAX_FRAME_BYTES (an error frame_too_large first)
+# 1001 ("going away") is sent by realtime/guards/server.py when a web process stops.
+CLOSE_GOING_AWAY = 1001
+
+# The largest frame a client may send, enforced by the application and, with the same
+# number, by daphne's WebSocket transport (realtime/guards/server.py).
+MAX_FRAME_BYTES = 64 * 1024
+# A close frame's reason is at most 123 bytes of UTF-8 (RFC 6455, section 5.5).
+MAX_CLOSE_REASON_BYTES = 123
+
+
+def close_reason(code: str, detail: str) -> str:
+    """The reason of a close frame: the error code and the human detail, cut to fit."""
+    text = f"{code}: {detail}".encode()[:MAX_CLOSE_REASON_BYTES]
+    return text.decode("utf-8", errors="ignore")
 
 
 def game_group(game_id: str) -> str:
@@ -160,11 +177,17 @@ class SubscribedMessage(Envelope):
 
 class UnsubscribedMessage(Envelope):
     game_id: str
+    id: NotRequired[str | int]
 
 
 class ErrorMessage(Envelope):
+    """A stable ``code``, a human ``detail``, the game the request named (or None) and
+    the request's ``id`` when the client gave one."""
+
     code: str
     detail: str
+    game_id: str | None
+    id: NotRequired[str | int]
 
 
 class LayerEvent(TypedDict):
@@ -258,8 +281,26 @@ def forecast_update_message(
     return {**_envelope("forecast.update"), "game_id": game_id, "seq": seq, "forecast": forecast}
 
 
-def error_message(code: str, detail: str) -> ErrorMessage:
-    return {**_envelope("error"), "code": code, "detail": detail}
+def error_message(
+    code: str, detail: str, game_id: str | None = None, request_id: str | int | None = None
+) -> ErrorMessage:
+    message: ErrorMessage = {
+        **_envelope("error"),
+        "code": code,
+        "detail": detail,
+        "game_id": game_id,
+    }
+    if request_id is not None:
+        message["id"] = request_id
+    return message
+
+
+def with_request_id(frame: str, request_id: str | int | None) -> str:
+    """A frame encoded once for many sockets, with this request's ``id`` added (a
+    snapshot or subscribed ack shared by every socket that asked)."""
+    if request_id is None:
+        return frame
+    return '{"id": ' + json.dumps(request_id) + ", " + frame[1:]
 
 
 def subscribed_message(game: GameWithHistory, minutes: list[MinutePayload]) -> SubscribedMessage:
@@ -274,5 +315,8 @@ def subscribed_message(game: GameWithHistory, minutes: list[MinutePayload]) -> S
     }
 
 
-def unsubscribed_message(game_id: str) -> UnsubscribedMessage:
-    return {**_envelope("unsubscribed"), "game_id": game_id}
+def unsubscribed_message(game_id: str, request_id: str | int | None = None) -> UnsubscribedMessage:
+    message: UnsubscribedMessage = {**_envelope("unsubscribed"), "game_id": game_id}
+    if request_id is not None:
+        message["id"] = request_id
+    return message

@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 MODEL_LIBRARY = {"forecasting"}
 DOMAIN = {"games"}
-SERVING = {"forecasting", "games", "predictions", "alerts", "realtime", "api", "dashboard"}
+SERVING = {
+    *("forecasting", "games", "predictions", "alerts", "apikeys", "realtime", "api", "dashboard"),
+}
 PROJECT = "livescores"  # settings, urls, asgi, the Celery app and beat, ops: on top
 # room -> the rooms it may import (besides itself)
 MAY_IMPORT: dict[str, set[str]] = {
@@ -27,9 +29,11 @@ MAY_IMPORT: dict[str, set[str]] = {
     "games": set(),
     "predictions": {"games", "forecasting"},
     "alerts": {"games", "predictions"},
-    "realtime": {"games", "predictions", "alerts"},
-    "api": {"forecasting", "games", "predictions", "alerts", "realtime"},
-    "dashboard": {"forecasting", "games", "predictions", "alerts", "realtime"},
+    # API keys: the socket (realtime) and the HTTP API (api) both verify them.
+    "apikeys": set(),
+    "realtime": {"games", "predictions", "alerts", "apikeys"},
+    "api": {"forecasting", "games", "predictions", "alerts", "apikeys", "realtime"},
+    "dashboard": {"forecasting", "games", "predictions", "alerts", "apikeys", "realtime"},
     PROJECT: SERVING - {PROJECT},
     # Offline: datasets, training, evaluation. Nothing that serves imports it.
     "pipelines": SERVING | {PROJECT},

@@ -50,8 +50,10 @@ class TokenBucket:
         return False
 
 
-def slots_key(user_id: Any) -> str:
-    return f"{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}:ws-sockets:user:{user_id}"
+def slots_key(owner_id: Any, kind: str = "user") -> str:
+    """The sorted set of one owner's sockets: a user's, or an API key's (``kind="key"``)."""
+    prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+    return f"{prefix}:ws-sockets:{kind}:{owner_id}"
 
 
 class SocketSlots:
@@ -62,9 +64,9 @@ class SocketSlots:
             settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2
         )
 
-    async def claim(self, user_id: Any, member: str) -> int:
+    async def claim(self, user_id: Any, member: str, kind: str = "user") -> int:
         """Count this socket for the user (or renew it): the user's live sockets now."""
-        key, now = slots_key(user_id), time.time()
+        key, now = slots_key(user_id, kind), time.time()
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.zremrangebyscore(key, "-inf", now)
             pipe.zadd(key, {member: now + SLOT_TTL_SECONDS})
@@ -73,8 +75,8 @@ class SocketSlots:
             results = await pipe.execute()
         return int(results[2])
 
-    async def release(self, user_id: Any, member: str) -> None:
-        await self.client.zrem(slots_key(user_id), member)
+    async def release(self, user_id: Any, member: str, kind: str = "user") -> None:
+        await self.client.zrem(slots_key(user_id, kind), member)
 
 
 _slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SocketSlots] = (
@@ -110,18 +112,19 @@ class RateGuard:
 
 
 class SocketSlot:
-    """One signed-in socket counted for its user across every web process: claimed on
-    connect, renewed every ``SLOT_RENEW_SECONDS``, released on disconnect."""
+    """One signed-in socket counted for its user (or its API key, ``kind="key"``) across
+    every web process: claimed on connect, renewed every ``SLOT_RENEW_SECONDS``,
+    released on disconnect."""
 
-    def __init__(self, user_id: Any, member: str) -> None:
-        self.user_id, self.member = user_id, member
+    def __init__(self, user_id: Any, member: str, kind: str = "user") -> None:
+        self.user_id, self.member, self.kind = user_id, member, kind
         self.renewal: asyncio.Task[None] | None = None
 
     async def claim(self, cap: int) -> bool:
         """Count the socket; False (and not counted) when it would be over ``cap``."""
         slots = slots_for_loop()
-        if await slots.claim(self.user_id, self.member) > cap:
-            await slots.release(self.user_id, self.member)
+        if await slots.claim(self.user_id, self.member, self.kind) > cap:
+            await slots.release(self.user_id, self.member, self.kind)
             return False
         self.renewal = asyncio.create_task(self._renew())
         return True
@@ -131,7 +134,7 @@ class SocketSlot:
         while True:
             await asyncio.sleep(SLOT_RENEW_SECONDS)
             try:
-                await slots.claim(self.user_id, self.member)
+                await slots.claim(self.user_id, self.member, self.kind)
             except RedisError as exc:  # renewed next time; a lapsed claim only undercounts
                 logger.info("could not renew a socket's slot: %s", exc)
 
@@ -139,6 +142,6 @@ class SocketSlot:
         if self.renewal is not None:
             self.renewal.cancel()
         try:
-            await slots_for_loop().release(self.user_id, self.member)
+            await slots_for_loop().release(self.user_id, self.member, self.kind)
         except RedisError as exc:  # the claim lapses on its own (SLOT_TTL_SECONDS)
             logger.info("could not release a socket's slot: %s", exc)

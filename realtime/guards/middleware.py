@@ -8,7 +8,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from realtime.messages import CLOSE_LAYER_UNAVAILABLE
+from realtime.messages import CLOSE_LAYER_UNAVAILABLE, close_reason
 from realtime.metrics import WS_CONNECTIONS
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,10 @@ class WebSocketGuard:
                 logger.info("the channel layer failed after a close: %s", exc)
                 return
             logger.warning("closing a WebSocket: the channel layer failed (%s)", exc)
-            await send({"type": "websocket.close", "code": CLOSE_LAYER_UNAVAILABLE})
+            reason = close_reason("unavailable", "the server lost its message bus; reconnect")
+            await send(
+                {"type": "websocket.close", "code": CLOSE_LAYER_UNAVAILABLE, "reason": reason}
+            )
         finally:
             if accepted:
                 WS_CONNECTIONS.dec()

@@ -111,5 +111,9 @@ async def test_a_redis_that_stays_away_closes_sockets_with_4503(
     stack.stop()
     error = await client.receive_json_from(timeout=10)
     assert (error["type"], error["code"]) == ("error", "unavailable")
-    assert await client.receive_output(timeout=5) == {"type": "websocket.close", "code": 4503}
+    assert await client.receive_output(timeout=5) == {
+        "type": "websocket.close",
+        "code": 4503,
+        "reason": "unavailable: the server lost its message bus; reconnect",
+    }
     await client.disconnect()

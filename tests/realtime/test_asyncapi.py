@@ -141,10 +141,11 @@ def test_client_operations_reply_with_server_messages_and_every_message_is_used(
 def test_close_codes_are_those_of_the_websocket_doc() -> None:
     codes = asyncapi.document()["channels"]["scores"]["x-close-codes"]
     by_code = {c["code"]: c["client"] for c in codes}
-    assert by_code == {4401: "stop", 4403: "stop", 4429: "reconnect", 4503: "reconnect",
-                       1000: "reconnect", 1001: "reconnect", 1006: "reconnect"}  # fmt: skip
+    assert by_code == {4401: "stop", 4403: "stop", 4429: "reconnect", 4413: "reconnect",
+                       4503: "reconnect", 1000: "reconnect", 1001: "reconnect",
+                       1006: "reconnect"}  # fmt: skip
     prose = (ROOT / "docs" / "websocket-api.md").read_text()
-    for code in (4401, 4403, 4429, 4503):
+    for code in (4401, 4403, 4413, 4429, 4503, 1001):
         assert f"| **{code}** |" in prose
 
 

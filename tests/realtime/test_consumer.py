@@ -107,7 +107,7 @@ async def test_a_subscriber_gets_the_game_detail_stream() -> None:
         ('{"action": "dance"}', "unknown_action"),
         ('{"action": "subscribe", "game_id": "0000000000"}', "unknown_game"),
         ("[1, 2]", "invalid_message"),
-        ("x" * (64 * 1024 + 1), "frame_too_large"),
+        ('{"action": "resync", "id": true}', "invalid_id"),
     ],
 )
 async def test_bad_frames_get_an_error_and_the_connection_stays_open(frame: str, code: str) -> None:
@@ -119,6 +119,36 @@ async def test_bad_frames_get_an_error_and_the_connection_stays_open(frame: str,
     await communicator.send_to(text_data='{"action": "dance"}')
     assert (await reply(communicator))["type"] == "error"
     await communicator.disconnect()
+
+
+async def test_a_request_id_is_echoed_on_its_reply_and_on_its_error() -> None:
+    communicator = await connect()
+    await communicator.receive_json_from(timeout=2)
+    await communicator.send_json_to({"action": "resync", "id": "r-1"})
+    snapshot = await communicator.receive_json_from(timeout=2)
+    assert (snapshot["type"], snapshot["reason"], snapshot["id"]) == ("snapshot", "resync", "r-1")
+    await communicator.send_json_to({"action": "subscribe", "game_id": "0000000000", "id": 7})
+    error = await communicator.receive_json_from(timeout=2)
+    assert (error["code"], error["game_id"], error["id"]) == ("unknown_game", "0000000000", 7)
+    assert error["detail"] == "no game '0000000000'"
+    await communicator.send_json_to({"action": "dance", "id": "d"})
+    error = await communicator.receive_json_from(timeout=2)
+    assert (error["code"], error["game_id"], error["id"]) == ("unknown_action", None, "d")
+    await communicator.send_json_to({"action": "resync"})
+    assert "id" not in await communicator.receive_json_from(timeout=2)
+    await communicator.disconnect()
+
+
+async def test_an_oversize_frame_gets_frame_too_large_then_a_4413_close_with_a_reason() -> None:
+    communicator = await connect()
+    await communicator.receive_json_from(timeout=2)
+    await communicator.send_to(text_data="x" * (messages.MAX_FRAME_BYTES + 1))
+    error = await communicator.receive_json_from(timeout=2)
+    assert error["code"] == "frame_too_large"
+    assert error["detail"] == "a frame of 65537 bytes is over the limit of 65536 bytes"
+    close = await communicator.receive_output(timeout=2)
+    assert (close["type"], close["code"]) == ("websocket.close", messages.CLOSE_FRAME_TOO_LARGE)
+    assert close["reason"] == f"frame_too_large: {error['detail']}"
 
 
 async def test_a_foreign_origin_is_refused() -> None:

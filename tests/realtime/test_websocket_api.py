@@ -38,7 +38,11 @@ async def test_an_anonymous_client_is_told_why_and_closed_with_4401() -> None:
     error = await client.receive_json_from(timeout=2)
     assert_valid(error)
     assert error["code"] == "unauthorized"
-    assert (await client.receive_output(timeout=2)) == {"type": "websocket.close", "code": 4401}
+    assert (await client.receive_output(timeout=2)) == {
+        "type": "websocket.close",
+        "code": 4401,
+        "reason": "unauthorized: sign in as staff",
+    }
 
 
 async def test_a_signed_in_user_who_is_not_staff_is_closed_with_4403() -> None:
@@ -76,7 +80,6 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
     await client.send_json_to({"action": "subscribe", "game_id": game_id})
     for frame in ("{not json", '{"action": "dance"}', '{"action": "subscribe", "game_id": "1"}'):
         await client.send_to(text_data=frame)
-    await client.send_to(text_data="x" * (64 * 1024 + 1))
 
     # Poll until the subscribed game is final: the real ingest and forecast paths send the rest.
     for _ in range(feed.board.last_tick() + 1):
@@ -90,11 +93,14 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
 
     # A client joining now gets predictions in its snapshot and the full minute list.
     late = await staff_connection()
-    seen.append(await late.receive_json_from(timeout=5))
+    late_snapshot = await late.receive_json_from(timeout=5)
+    seen.append(late_snapshot)
     await late.send_json_to({"action": "subscribe", "game_id": game_id})
     subscribed = await late.receive_json_from(timeout=5)
     seen.append(subscribed)
-    await late.disconnect()
+    await late.send_to(text_data="x" * (64 * 1024 + 1))  # an error, then the close
+    seen.append(await late.receive_json_from(timeout=5))
+    assert (await late.receive_output(timeout=5))["code"] == 4413
 
     for message in seen:
         assert_valid(message)
@@ -160,7 +166,7 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
     expected = [m for m in closed if m < 48 or (m > 48 and (m - 48) % 5)]
     assert sorted(updates) == expected
     assert [point["minute"] for point in subscribed["game"]["win_probability"]] == expected
-    late_game = next(g for g in seen[-2]["games"] if g["game_id"] == game_id)
+    late_game = next(g for g in late_snapshot["games"] if g["game_id"] == game_id)
     thinned = [point["minute"] for point in late_game["win_probability"]]
     assert len(expected) > SNAPSHOT_CURVE_POINTS == len(thinned)
     assert thinned == sorted(set(thinned)) and set(thinned) <= set(expected)
