@@ -68,6 +68,7 @@ class PlayChanges:
     new: list[Play] = field(default_factory=list)
     edited: list[Play] = field(default_factory=list)  # content changed, or came back
     removed: list[Play] = field(default_factory=list)
+    previous: int = 0  # orderNumber of the newest present play before this payload
 
     @property
     def changed(self) -> bool:
@@ -125,6 +126,9 @@ def ingest_plays(game_id: str, rows: list[PlayRow]) -> PlayChanges:
             play.action_number: play
             for play in Play.objects.select_for_update().filter(game_id=game_id)
         }
+        changes.previous = max(
+            (p.order_number for p in stored.values() if not p.removed), default=0
+        )
         seen: set[int] = set()
         for row in rows:
             seen.add(row.action_number)
@@ -429,6 +433,7 @@ def _announce(game_id: str, changes: PlayChanges, box: BoxChanges) -> None:
             change=signals.PlaysChange(
                 game_id=game_id,
                 seq=seq,
+                previous=changes.previous,
                 plays=changes.pushed(),
                 removed=[p.action_number for p in changes.removed],
                 teams=box.teams,

@@ -57,6 +57,7 @@ class PlaysChange:
 
     game_id: str
     seq: int  # the game's version the plays belong to
+    previous: int = 0  # orderNumber of the game's newest play before this fetch (0: none)
     plays: list[Any] = field(default_factory=list)  # new and edited Play rows, orderNumber order
     removed: list[int] = field(default_factory=list)  # action numbers marked removed
     teams: list[Any] = field(default_factory=list)  # changed TeamBoxLine rows

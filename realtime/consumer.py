@@ -31,7 +31,13 @@ from realtime.messages import (
     CLOSE_UNAUTHENTICATED,
 )
 from realtime.metrics import SNAPSHOTS_SENT
-from realtime.payloads import games_with_history, minute_payload
+from realtime.payloads import (
+    boxscore_of,
+    games_with_history,
+    minute_payload,
+    plays_after,
+    recent_plays,
+)
 from realtime.snapshots import SharedBuilds, snapshot_frame
 
 logger = logging.getLogger(__name__)
@@ -67,14 +73,26 @@ def game_exists(game_id: str) -> bool:
 
 @database_sync_to_async
 def read_subscription(game_id: str) -> str | None:
-    """The subscribed ack: the game, its prediction, its whole curve and every closed
-    minute (None for an unknown game), encoded once for every socket that asked."""
+    """The subscribed ack: the game, its prediction, its whole curve, every closed
+    minute, its last plays and its box score (None for an unknown game), encoded once
+    for every socket that asked."""
     game = Game.objects.select_related("prediction").filter(pk=game_id).first()
     if game is None:
         return None
     [payload] = games_with_history([game])
     minutes = [minute_payload(row) for row in game.minutes.order_by("minute")]
-    return json.dumps(messages.subscribed_message(payload, minutes))
+    plays = recent_plays(game_id, messages.SUBSCRIBED_PLAYS)
+    return json.dumps(messages.subscribed_message(payload, minutes, plays, boxscore_of(game_id)))
+
+
+@database_sync_to_async
+def read_plays(game_id: str, after: int) -> str | None:
+    """The answer to a ``plays`` request: one page of the plays after ``after``."""
+    seq = Game.objects.filter(pk=game_id).values_list("seq", flat=True).first()
+    if seq is None:
+        return None
+    plays, more = plays_after(game_id, after, messages.PLAYS_PAGE)
+    return json.dumps(messages.plays_message(game_id, seq, after, plays, more))
 
 
 _subscriptions: dict[asyncio.AbstractEventLoop, SharedBuilds[str, str | None]] = {}
@@ -246,6 +264,9 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         if action == "resync":
             await self.resync(content)
             return
+        if action == "plays":
+            await self.send_plays(content)
+            return
         if action not in ("subscribe", "unsubscribe"):
             await self.send_json(messages.error_message("unknown_action", f"{action!r}"))
             return
@@ -271,6 +292,26 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(messages.error_message("unknown_game", f"{game_id!r}"))
             return
         await self.send(text_data=ack)
+
+    async def send_plays(self, content: dict[str, Any]) -> None:
+        """A subscriber that found a gap in a game's plays asks for those after the last
+        it has (``after``: an orderNumber; 0 for all, a page at a time)."""
+        game_id, after = content.get("game_id"), content.get("after", 0)
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            await self.send_json(
+                messages.error_message("invalid_message", "after must be an orderNumber >= 0")
+            )
+            return
+        if not isinstance(game_id, str) or messages.game_group(game_id) not in self.subscriptions:
+            await self.send_json(
+                messages.error_message("not_subscribed", f"subscribe to {game_id!r} first")
+            )
+            return
+        answer = await read_plays(game_id, after)
+        if answer is None:
+            await self.send_json(messages.error_message("unknown_game", f"{game_id!r}"))
+            return
+        await self.send(text_data=answer)
 
     async def resync(self, content: dict[str, Any]) -> None:
         """A client that saw a gap (or doubts its state) asks for a fresh snapshot.
