@@ -11,9 +11,11 @@ from channels.testing import WebsocketCommunicator
 
 from games.feed.game_feed import ReplayGameFeed
 from games.feed.select import build_replay_feed
+from games.models import Play
 from games.play_services import follow_games
 from games.services import poll_scoreboard
 from realtime.messages import API_VERSION, SNAPSHOT_CURVE_POINTS
+from support.client import ClientState
 from support.schemas import MESSAGE_TYPES, assert_valid
 from support.wsclient import communicator, session_cookie, staff_connection
 
@@ -190,6 +192,20 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
     assert [n for n in numbers if n <= paged[-1]] == [n for n in paged if n >= numbers[0]]
     assert len(subscribed["plays"]) == 30 and subscribed["plays"][-1]["order_number"] == numbers[-1]
     assert subscribed["plays"][-1]["action_type"] == "game"
+    # The reference client rebuilds the game's plays and box score from these frames alone.
+    state = ClientState()
+    upto = next(i for i, m in enumerate(seen) if m["type"] == "unsubscribed")
+    outcomes = [state.apply(m) for m in seen[:upto]]
+    assert "play_gap" not in outcomes and state.play_gaps == 0
+    stored = await database_sync_to_async(
+        lambda: list(
+            Play.objects.filter(game_id=game_id).present().values_list("order_number", flat=True)
+        )
+    )()
+    assert [p["order_number"] for p in state.play_list(game_id)] == stored
+    assert (
+        state.boxscores[game_id]["teams"]["home"]["points"] == subscribed["game"]["home"]["score"]
+    )
     flow = subscribed["boxscore"]["flow"]
     assert sum(flow["line_score"]["home"]) == subscribed["game"]["home"]["score"]
     # Incremental messages carry no curve: their size does not grow with the game.
