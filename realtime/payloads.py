@@ -194,12 +194,19 @@ def minute_payload(row: MinuteDifferential) -> MinutePayload:
     }
 
 
+def play_clock(seconds: float | None) -> str:
+    """A play's clock as play-by-play sheets write it: "5:23", "42.5", "0.0"."""
+    if seconds is None:
+        return ""
+    return f"{seconds:.1f}" if seconds < 60 else clock_display(seconds)
+
+
 def play_payload(play: Play) -> PlayPayload:
     return {
         "action_number": play.action_number,
         "order_number": play.order_number,
         "period": play.period,
-        "clock": clock_display(play.clock_seconds),
+        "clock": play_clock(play.clock_seconds),
         "time_actual": play.time_actual.isoformat() if play.time_actual else None,
         "team_id": play.team_id,
         "team_tricode": play.team_tricode,

@@ -121,7 +121,8 @@ function teams() {
   const game = store.games.get(GAME);
   const home = game ? game.home : { tricode: root.dataset.home, team_id: null };
   const away = game ? game.away : { tricode: root.dataset.away, team_id: null };
-  return { home: home.tricode, away: away.tricode, homeId: home.team_id, awayId: away.team_id };
+  const period = game ? (game.status === "final" ? 99 : game.period) : 0;
+  return { home: home.tricode, away: away.tricode, homeId: home.team_id, awayId: away.team_id, period };
 }
 
 function renderPlayByPlay() {
@@ -163,6 +164,7 @@ function render() {
 function changed({ kind, gameId, message }) {
   if (gameId !== undefined && gameId !== GAME) return;
   render();
+  if (kind === "game") renderLineScore(document.getElementById("line-score"), book.flow, teams());
   if (kind === "game") appendTimeline(message.game, message.sent_at);
 }
 

@@ -113,12 +113,13 @@ export function renderTeamBox(table, book, side, tricode) {
   table.replaceChildren(head, body);
 }
 
-export function renderLineScore(table, flow, { home, away }) {
+// Periods not reached yet (after `period`, the game's current one) are left blank.
+export function renderLineScore(table, flow, { home, away, period = 0 }) {
   const periods = flow ? flow.line_score.home.length : 4;
   const names = Array.from({ length: periods }, (_, i) => periodName(i + 1));
   const row = (side, tricode) => {
     const points = flow ? flow.line_score[side] : Array(periods).fill(0);
-    return el("tr", {}, el("th", { scope: "row", text: tricode }), ...points.map((n) => el("td", { text: n })),
+    return el("tr", {}, el("th", { scope: "row", text: tricode }), ...points.map((n, i) => el("td", { text: i < Math.max(period, 1) ? n : "" })),
       el("td", { class: "total", text: points.reduce((a, b) => a + b, 0) }));
   };
   table.replaceChildren(
