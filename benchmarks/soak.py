@@ -53,7 +53,15 @@ EVENTS = {
 }
 USER, PASSWORD = "soak-staff", "soak-staff-password-1"
 # Incremental messages whose size is tracked over the night (docs/soak.md).
-INCREMENTAL = ("score_update", "game_final", "prediction", "forecast.update", "pattern_progress")
+INCREMENTAL = (
+    "score_update",
+    "game_final",
+    "prediction",
+    "forecast.update",
+    "pattern_progress",
+    "play",
+    "boxscore",
+)
 
 
 # --- the stack ------------------------------------------------------------------------
@@ -285,7 +293,8 @@ class Night:
         message = json.loads(frame)
         kind = message["type"]
         state = client.state
-        sampled = client.index == 0 or (kind == "pattern_progress" and client.follow)
+        followed = kind in ("pattern_progress", "play", "boxscore") and client.follow
+        sampled = client.index == 0 or bool(followed)
         if sampled and kind in INCREMENTAL:  # one reader; every subscriber's minutes
             self.sizes.append((time.time(), kind, len(frame)))
         if kind == "snapshot":
@@ -306,6 +315,12 @@ class Night:
                 client.gap_open = True
                 client.resync_asked = time.monotonic()
                 self.send_later(ws, json.dumps({"action": "resync", "seqs": state.seqs}))
+            return
+        if outcome == "play_gap":  # plays were missed: ask for those after the newest held
+            client.gaps += 1
+            game_id = message["game_id"]
+            after = state.newest_play.get(game_id, 0)
+            self.send_later(ws, json.dumps({"action": "plays", "game_id": game_id, "after": after}))
             return
         if outcome == "applied" and kind in state.bumps and kind != "prediction":
             sent = dt.datetime.fromisoformat(message["sent_at"]).timestamp()

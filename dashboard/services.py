@@ -18,14 +18,16 @@ from django.utils import timezone
 from dashboard.accuracy import live_accuracy
 from games.clock import OVERTIME_PERIOD_SECONDS, REGULATION_PERIOD_SECONDS, REGULATION_PERIODS
 from games.minutes import HALFTIME_MINUTE, PREDICTION_MINUTE
-from games.models import Board, Game, MinuteDifferential, PollOutcome, PollRun, Snapshot
+from games.models import Board, Game, MinuteDifferential, Play, PollOutcome, PollRun, Snapshot
 from predictions.models import Prediction
 from predictions.registry import ARTIFACTS_DIR, served_version
 from realtime.payloads import (
+    boxscore_of,
     clock_display,
     current_games,
     games_with_history,
     minute_payload,
+    play_payload,
     status_label,
 )
 from realtime.protocol import client_rules
@@ -114,6 +116,13 @@ def game_data(game: Game) -> dict[str, Any]:
         "minutes": {game.game_id: [dict(minute_payload(row)) for row in rows]},
         "recovered": [row.minute for row in rows if row.reconciled],
     }
+
+
+def game_plays(game: Game) -> dict[str, Any]:
+    """Every present play of the game (game order) and its box score with the game flow,
+    in the WebSocket API's shapes (the page then follows the play / boxscore messages)."""
+    plays = Play.objects.filter(game=game).present()
+    return {"plays": [play_payload(p) for p in plays], "boxscore": boxscore_of(game.pk)}
 
 
 def game_timeline(game: Game) -> list[dict[str, Any]]:

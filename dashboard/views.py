@@ -81,6 +81,7 @@ def game_detail(request: HttpRequest, game_id: str) -> HttpResponse:
             "game": game,
             "board": services.game_data(game),
             "timeline": services.game_timeline(game),
+            "plays": services.game_plays(game),
             "prediction": prediction,
             "feed": settings.FEED,
             "replay": settings.FEED == "replay",

@@ -3,7 +3,15 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import reverse
 
-from games.models import Game, MinuteDifferential, PollRun, Snapshot
+from games.models import (
+    Game,
+    MinuteDifferential,
+    Play,
+    PlayerBoxLine,
+    PollRun,
+    Snapshot,
+    TeamBoxLine,
+)
 
 
 class MinuteInline(admin.TabularInline):
@@ -74,3 +82,51 @@ class PollRunAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
         extra_context = {**(extra_context or {}), "poll_stats": PollRun.recent_stats()}
         return super().changelist_view(request, extra_context)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the feed owns: viewed here, never written by hand."""
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Play)
+class PlayAdmin(ReadOnlyAdmin):
+    list_display = [
+        "game",
+        "order_number",
+        "action_number",
+        "period",
+        "clock_seconds",
+        "team_tricode",
+        "action_type",
+        "description",
+        "score_away",
+        "score_home",
+        "edited",
+        "removed",
+    ]
+    list_filter = ["removed", "action_type", "period"]
+    search_fields = ["game__game_id", "description", "player_name"]
+    list_select_related = ["game"]
+
+
+@admin.register(TeamBoxLine)
+class TeamBoxLineAdmin(ReadOnlyAdmin):
+    list_display = ["game", "tricode", "points", "rebounds", "assists", "turnovers", "fouls"]
+    search_fields = ["game__game_id", "tricode"]
+    list_select_related = ["game"]
+
+
+@admin.register(PlayerBoxLine)
+class PlayerBoxLineAdmin(ReadOnlyAdmin):
+    list_display = ["game", "name", "side", "starter", "points", "rebounds", "assists"]
+    search_fields = ["game__game_id", "name"]
+    list_select_related = ["game"]

@@ -54,11 +54,26 @@ def record_poll(run: Any) -> None:
         logger.warning("poll metrics not recorded: Redis: %s", exc)
 
 
+GAME_FEED_METRICS_KEY = "livescores:metrics:game-feed"
+
+
+def record_game_feed(endpoint: str, outcome: str, amount: int = 1) -> None:
+    """Count a play-by-play / box-score request outcome ("request", "unchanged",
+    "over_budget", "failure:<class>") in Redis; a Redis failure never fails the fetch."""
+    from games.redis_client import get_redis
+
+    try:
+        get_redis().hincrby(GAME_FEED_METRICS_KEY, f"{endpoint}|{outcome}", amount)
+    except RedisError as exc:
+        logger.warning("game feed metrics not recorded: Redis: %s", exc)
+
+
 class LivescoresCollector(Collector):
     """Reads the worker-side and database-derived metrics at scrape time."""
 
     def collect(self) -> Iterator[Any]:
         yield from self._poll_metrics()
+        yield from self._game_feed_metrics()
         yield from self._database_metrics()
 
     def _poll_metrics(self) -> Iterator[Any]:
@@ -88,6 +103,36 @@ class LivescoresCollector(Collector):
             if key.startswith("outcome:"):
                 polls.add_metric([key.removeprefix("outcome:")], value)
         yield polls
+
+    def _game_feed_metrics(self) -> Iterator[Any]:
+        from games.redis_client import get_redis
+
+        try:
+            raw = get_redis().hgetall(GAME_FEED_METRICS_KEY)
+        except RedisError as exc:
+            logger.warning("metrics: Redis unavailable: %s", exc)
+            return
+        requests = CounterMetricFamily(
+            "livescores_game_feed_requests",
+            "Play-by-play and box-score requests by endpoint and outcome (request, "
+            "unchanged body skipped, not made for the request budget).",
+            labels=["endpoint", "outcome"],
+        )
+        failures = CounterMetricFamily(
+            "livescores_game_feed_failures",
+            "Play-by-play and box-score fetch failures by endpoint and failure class.",
+            labels=["endpoint", "kind"],
+        )
+        for key, value in sorted(raw.items()):
+            endpoint, _, outcome = (key.decode() if isinstance(key, bytes) else str(key)).partition(
+                "|"
+            )
+            if outcome.startswith("failure:"):
+                failures.add_metric([endpoint, outcome.removeprefix("failure:")], float(value))
+            else:
+                requests.add_metric([endpoint, outcome], float(value))
+        yield requests
+        yield failures
 
     def _database_metrics(self) -> Iterator[Any]:
         from games.feed.types import GameStatus

@@ -418,3 +418,7 @@ class ReplayCursor(models.Model):
             cursor.tick += 1
             cursor.save(update_fields=["tick"])
         return cursor.tick, cursor.started
+
+
+# The play-by-play and box-score models live beside their derived facts (games.plays).
+from games.plays import Play, PlayerBoxLine, TeamBoxLine  # noqa: E402, F401

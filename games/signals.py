@@ -42,9 +42,26 @@ minutes_closed = Signal()
 # After commit. ``game_id``: minute 18 closed while halftime was still ahead, and this
 # poll claimed the game's halftime forecast (exactly one poll ever does).
 halftime_forecast_due = Signal()
+# After commit. ``change``: a PlaysChange, one game's new and edited plays and changed
+# box-score lines of one follow-up fetch (``games.play_services.follow_games``). Plays
+# belong to the game's current version: they never take a new ``seq``.
+plays_changed = Signal()
 # After commit. ``outcomes``: {game_id: (halftime differential | None, final margin |
 # None)} a poll just observed (the halftime minute closed, the game went final).
 outcomes_known = Signal()
+
+
+@dataclass(frozen=True)
+class PlaysChange:
+    """One game's play-by-play and box-score changes of one fetch."""
+
+    game_id: str
+    seq: int  # the game's version the plays belong to
+    previous: int = 0  # orderNumber of the game's newest play before this fetch (0: none)
+    plays: list[Any] = field(default_factory=list)  # new and edited Play rows, orderNumber order
+    removed: list[int] = field(default_factory=list)  # action numbers marked removed
+    teams: list[Any] = field(default_factory=list)  # changed TeamBoxLine rows
+    players: list[Any] = field(default_factory=list)  # changed PlayerBoxLine rows
 
 
 def announce_on_commit(signal: Signal, **kwargs: Any) -> None:

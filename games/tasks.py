@@ -3,10 +3,12 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError, connections
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from games.feed.live import FeedError
+from games.play_services import follow_exclusively
 from games.services import poll_exclusively
 
 logger = logging.getLogger(__name__)
@@ -38,4 +40,17 @@ def poll_scoreboard() -> str:
         logger.warning("poll hit a database error, retrying on a new connection: %s", exc)
         discard_broken_connections()
         raise
+    if run is not None and settings.PLAYS_FOLLOW:
+        # The scoreboard is committed and pushed: the games' own endpoints come after.
+        follow_plays.apply_async(expires=settings.POLL_INTERVAL_SECONDS)
     return run.outcome if run else "skipped"
+
+
+@shared_task(ignore_result=True, autoretry_for=(OperationalError,), max_retries=1)
+def follow_plays() -> str:
+    """The live games' play-by-play and box score (``games.play_services.follow_games``);
+    never retried for a feed fault: the next poll's follow-up fetches again."""
+    result = follow_exclusively()
+    if result is None:
+        return "skipped"
+    return f"{result.games} games, {len(result.changed)} changed, {len(result.failures)} failed"

@@ -202,7 +202,10 @@ CELERY_TASK_ALWAYS_EAGER = _read("CELERY_TASK_ALWAYS_EAGER", bool, False)
 # both unless given -Q (livescores/celery_app.py).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = [Queue("poll"), Queue(CELERY_TASK_DEFAULT_QUEUE)]
-CELERY_TASK_ROUTES = {"games.tasks.poll_scoreboard": {"queue": "poll"}}
+CELERY_TASK_ROUTES = {
+    "games.tasks.poll_scoreboard": {"queue": "poll"},
+    "games.tasks.follow_plays": {"queue": "poll"},
+}
 # One active beat (livescores/beat.py): any further beat waits on RedBeat's Redis lock.
 CELERY_BEAT_SCHEDULER = "livescores.beat.SingleBeatScheduler"
 CELERY_REDBEAT_REDIS_URL = REDIS_URL
@@ -249,6 +252,16 @@ REPLAY_DATE = _date_or_none("REPLAY_DATE")
 REPLAY_SECONDS_PER_POLL = _positive("REPLAY_SECONDS_PER_POLL", int, 60)
 REPLAY_BREAK_POLLS = _read("REPLAY_BREAK_POLLS", int, 1)
 REPLAY_HALFTIME_POLLS = _read("REPLAY_HALFTIME_POLLS", int, 2)
+# Play-by-play and box score of the live games, fetched after each scoreboard poll
+# (games.play_services.follow_games; docs/replay.md for the replayed night's plays).
+PLAYS_FOLLOW = _read("PLAYS_FOLLOW", bool, True)
+PLAYS_FETCH_CONCURRENCY = _positive("PLAYS_FETCH_CONCURRENCY", int, 4)
+# The shared request budget of the per-game endpoints (games.budget): tokens a minute, burst.
+PLAYS_BUDGET_PER_MINUTE = _positive("PLAYS_BUDGET_PER_MINUTE", float, 120.0)
+PLAYS_BUDGET_BURST = _positive("PLAYS_BUDGET_BURST", int, 40)
+REPLAY_PLAYS_DIRECTORY = Path(
+    env.str("REPLAY_PLAYS_DIRECTORY", default=str(BASE_DIR / "data" / "plays_2024-25"))
+)
 HISTORY_FILE = Path(
     env.str("HISTORY_FILE", default=str(BASE_DIR / "data" / "minute_history.csv.gz"))
 )

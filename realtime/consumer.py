@@ -43,7 +43,13 @@ from realtime.messages import (
     CLOSE_UNAUTHENTICATED,
 )
 from realtime.metrics import SNAPSHOTS_SENT
-from realtime.payloads import games_with_history, minute_payload
+from realtime.payloads import (
+    boxscore_of,
+    games_with_history,
+    minute_payload,
+    plays_after,
+    recent_plays,
+)
 from realtime.snapshots import SharedBuilds, snapshot_frame
 
 logger = logging.getLogger(__name__)
@@ -81,14 +87,26 @@ def game_exists(game_id: str) -> bool:
 
 @database_sync_to_async
 def read_subscription(game_id: str) -> str | None:
-    """The subscribed ack: the game, its prediction, its whole curve and every closed
-    minute (None for an unknown game), encoded once for every socket that asked."""
+    """The subscribed ack: the game, its prediction, its whole curve, every closed
+    minute, its last plays and its box score (None for an unknown game), encoded once
+    for every socket that asked."""
     game = Game.objects.select_related("prediction").filter(pk=game_id).first()
     if game is None:
         return None
     [payload] = games_with_history([game])
     minutes = [minute_payload(row) for row in game.minutes.order_by("minute")]
-    return json.dumps(messages.subscribed_message(payload, minutes))
+    plays = recent_plays(game_id, messages.SUBSCRIBED_PLAYS)
+    return json.dumps(messages.subscribed_message(payload, minutes, plays, boxscore_of(game_id)))
+
+
+@database_sync_to_async
+def read_plays(game_id: str, after: int) -> str | None:
+    """The answer to a ``plays`` request: one page of the plays after ``after``."""
+    seq = Game.objects.filter(pk=game_id).values_list("seq", flat=True).first()
+    if seq is None:
+        return None
+    plays, more = plays_after(game_id, after, messages.PLAYS_PAGE)
+    return json.dumps(messages.plays_message(game_id, seq, after, plays, more))
 
 
 _subscriptions: dict[asyncio.AbstractEventLoop, SharedBuilds[str, str | None]] = {}
@@ -328,8 +346,11 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         if action == "resync":
             await self.resync(content, request_id)
             return
+        if action == "plays":
+            await self.send_plays(content, request_id)
+            return
         if action not in ("subscribe", "unsubscribe"):
-            detail = f"unknown action {action!r}: send subscribe, unsubscribe or resync"
+            detail = f"unknown action {action!r}: send subscribe, unsubscribe, resync or plays"
             await self.send_json(
                 messages.error_message("unknown_action", detail, request_id=request_id)
             )
@@ -364,6 +385,28 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(messages.error_message("unknown_game", detail, named, request_id))
             return
         await self.send(text_data=messages.with_request_id(ack, request_id))
+
+    async def send_plays(self, content: dict[str, Any], request_id: str | int | None) -> None:
+        """A subscriber that found a gap in a game's plays asks for those after the last
+        it has (``after``: an orderNumber; 0 for all, a page at a time)."""
+        game_id, after = content.get("game_id"), content.get("after", 0)
+        named = game_id if isinstance(game_id, str) and GAME_ID.fullmatch(game_id) else None
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            detail = "after must be an orderNumber >= 0"
+            await self.send_json(
+                messages.error_message("invalid_message", detail, named, request_id)
+            )
+            return
+        if named is None or messages.game_group(named) not in self.subscriptions:
+            detail = f"subscribe to {reprlib.repr(game_id)} first"
+            await self.send_json(messages.error_message("not_subscribed", detail, named, request_id))
+            return
+        answer = await read_plays(named, after)
+        if answer is None:
+            detail = f"no game {named!r}"
+            await self.send_json(messages.error_message("unknown_game", detail, named, request_id))
+            return
+        await self.send(text_data=messages.with_request_id(answer, request_id))
 
     async def resync(self, content: dict[str, Any], request_id: str | int | None = None) -> None:
         """A client that saw a gap (or doubts its state) asks for a fresh snapshot.

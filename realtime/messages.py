@@ -26,6 +26,12 @@ SCOREBOARD_GROUP = "scoreboard"
 # A snapshot carries at most this many points of a game's curve (spread over the game,
 # always the newest); ``subscribed`` carries every point.
 SNAPSHOT_CURVE_POINTS = 24
+# Play-by-play (issue 17): a ``play`` message carries at most PLAY_BATCH plays (a poll
+# with more sends several, in orderNumber order), ``subscribed`` the last
+# SUBSCRIBED_PLAYS, a ``plays`` answer at most PLAYS_PAGE.
+PLAY_BATCH = 20
+SUBSCRIBED_PLAYS = 30
+PLAYS_PAGE = 100
 
 # Every close code the server sends (applications may only send 1000 or 3000-4999).
 CLOSE_UNAUTHENTICATED = 4401  # no staff session (or it ended) and WS_PUBLIC_STREAM is off
@@ -113,6 +119,86 @@ class MinutePayload(TypedDict):
     imputed: bool
 
 
+class PlayPayload(TypedDict):
+    """One play-by-play action (NBA's live feed: actionNumber, orderNumber, ...)."""
+
+    action_number: int
+    order_number: int
+    period: int
+    clock: str  # "5:23", "0:04.2"; "" for none
+    time_actual: str | None
+    team_id: int | None
+    team_tricode: str
+    person_id: int | None
+    player_name: str
+    action_type: str
+    sub_type: str
+    description: str
+    score_home: int
+    score_away: int
+    points: int  # 0 for a play that did not score
+    possession: int | None  # team id
+    edited: str | None
+
+
+class LinePayload(TypedDict):
+    minutes: str  # "34:12"
+    points: int
+    rebounds: int
+    rebounds_offensive: int
+    rebounds_defensive: int
+    assists: int
+    steals: int
+    blocks: int
+    turnovers: int
+    fouls: int
+    fg: list[int]  # [made, attempted]
+    fg3: list[int]
+    ft: list[int]
+    plus_minus: int
+
+
+class TeamLinePayload(LinePayload):
+    side: Literal["home", "away"]
+    team_id: int
+    tricode: str
+    in_bonus: bool | None
+    timeouts_remaining: int | None
+
+
+class PlayerLinePayload(LinePayload):
+    side: Literal["home", "away"]
+    person_id: int
+    name: str
+    jersey: str
+    position: str
+    starter: bool
+    on_court: bool
+
+
+class RunPayload(TypedDict):
+    side: Literal["home", "away"]
+    points: int
+
+
+class FlowPayload(TypedDict):
+    """Game flow from the plays: line score per period, lead changes, ties, each side's
+    largest lead, the current run (unanswered points), who has the ball."""
+
+    line_score: dict[str, list[int]]  # "home"/"away" -> points per period
+    lead_changes: int
+    times_tied: int
+    largest_lead: dict[str, int]
+    run: RunPayload | None
+    possession: int | None  # team id
+
+
+class BoxScorePayload(TypedDict):
+    teams: list[TeamLinePayload]
+    players: list[PlayerLinePayload]
+    flow: FlowPayload
+
+
 class BoardPayload(TypedDict):
     """Tonight's board: its date and version (grows whenever its set of games changes)."""
 
@@ -173,6 +259,39 @@ class SubscribedMessage(Envelope):
     seq: int
     game: GameWithHistory
     minutes: list[MinutePayload]
+    plays: list[PlayPayload]  # the last SUBSCRIBED_PLAYS, orderNumber order
+    boxscore: BoxScorePayload
+
+
+class PlayMessage(Envelope):
+    """New and edited plays of one fetch, for the game's subscribers (carries ``seq``)."""
+
+    game_id: str
+    seq: int
+    previous: int  # orderNumber of the newest play sent before this batch (0: none)
+    last: int  # orderNumber of the newest play after it
+    plays: list[PlayPayload]
+    removed: list[int]  # actionNumbers withdrawn by the feed
+
+
+class BoxscoreMessage(Envelope):
+    """Changed box-score lines and the game flow after one fetch, for subscribers."""
+
+    game_id: str
+    seq: int
+    teams: list[TeamLinePayload]
+    players: list[PlayerLinePayload]
+    flow: FlowPayload
+
+
+class PlaysMessage(Envelope):
+    """``play_page``, the answer to ``{"action": "plays"}``: the plays after ``after``."""
+
+    game_id: str
+    seq: int
+    after: int
+    plays: list[PlayPayload]
+    more: bool  # another page follows: ask again after the last one
 
 
 class UnsubscribedMessage(Envelope):
@@ -303,15 +422,77 @@ def with_request_id(frame: str, request_id: str | int | None) -> str:
     return '{"id": ' + json.dumps(request_id) + ", " + frame[1:]
 
 
-def subscribed_message(game: GameWithHistory, minutes: list[MinutePayload]) -> SubscribedMessage:
-    """The ack of a subscription: the game's full state, its whole curve and every
-    closed minute so far."""
+def subscribed_message(
+    game: GameWithHistory,
+    minutes: list[MinutePayload],
+    plays: list[PlayPayload],
+    boxscore: BoxScorePayload,
+) -> SubscribedMessage:
+    """The ack of a subscription: the game's full state, its whole curve, every closed
+    minute so far, its last plays (bounded) and its current box score."""
     return {
         **_envelope("subscribed"),
         "game_id": game["game_id"],
         "seq": game["seq"],
         "game": game,
         "minutes": minutes,
+        "plays": plays[-SUBSCRIBED_PLAYS:],
+        "boxscore": boxscore,
+    }
+
+
+def play_messages(
+    game_id: str, seq: int, previous: int, plays: list[PlayPayload], removed: list[int]
+) -> list[PlayMessage]:
+    """A fetch's new and edited plays in batches of at most PLAY_BATCH (orderNumber
+    order); ``previous``/``last`` chain the batches so a subscriber can tell a gap."""
+    count = max(1, -(-len(plays) // PLAY_BATCH), -(-len(removed) // PLAY_BATCH))
+    out: list[PlayMessage] = []
+    for index in range(count):
+        batch = plays[index * PLAY_BATCH : (index + 1) * PLAY_BATCH]
+        last = max([previous, *(p["order_number"] for p in batch)])
+        out.append(
+            {
+                **_envelope("play"),
+                "game_id": game_id,
+                "seq": seq,
+                "previous": previous,
+                "last": last,
+                "plays": batch,
+                "removed": removed[index * PLAY_BATCH : (index + 1) * PLAY_BATCH],
+            }
+        )
+        previous = last
+    return out
+
+
+def boxscore_message(
+    game_id: str,
+    seq: int,
+    teams: list[TeamLinePayload],
+    players: list[PlayerLinePayload],
+    flow: FlowPayload,
+) -> BoxscoreMessage:
+    return {
+        **_envelope("boxscore"),
+        "game_id": game_id,
+        "seq": seq,
+        "teams": teams,
+        "players": players,
+        "flow": flow,
+    }
+
+
+def plays_message(
+    game_id: str, seq: int, after: int, plays: list[PlayPayload], more: bool
+) -> PlaysMessage:
+    return {
+        **_envelope("play_page"),
+        "game_id": game_id,
+        "seq": seq,
+        "after": after,
+        "plays": plays,
+        "more": more,
     }
 
 

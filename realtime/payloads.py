@@ -14,14 +14,21 @@ from django.db.models import QuerySet
 
 from games.feed.types import GameStatus
 from games.minutes import PREDICTION_MINUTE
-from games.models import Board, Game, MinuteDifferential
+from games.models import Board, Game, MinuteDifferential, Play, PlayerBoxLine, TeamBoxLine
+from games.plays import BoxLine, GameFlow, flow_of, last_plays
 from predictions.models import MinuteForecast, Prediction
 from realtime.messages import (
     BoardPayload,
+    BoxScorePayload,
+    FlowPayload,
     GamePayload,
     GameWithHistory,
+    LinePayload,
     MinuteForecastPayload,
     MinutePayload,
+    PlayerLinePayload,
+    PlayPayload,
+    TeamLinePayload,
     TeamPayload,
     WinProbabilityPoint,
     thin_curve,
@@ -185,3 +192,108 @@ def minute_payload(row: MinuteDifferential) -> MinutePayload:
         "away_score": row.away_score,
         "imputed": row.imputed,
     }
+
+
+def play_clock(seconds: float | None) -> str:
+    """A play's clock as play-by-play sheets write it: "5:23", "42.5", "0.0"."""
+    if seconds is None:
+        return ""
+    return f"{seconds:.1f}" if seconds < 60 else clock_display(seconds)
+
+
+def play_payload(play: Play) -> PlayPayload:
+    return {
+        "action_number": play.action_number,
+        "order_number": play.order_number,
+        "period": play.period,
+        "clock": play_clock(play.clock_seconds),
+        "time_actual": play.time_actual.isoformat() if play.time_actual else None,
+        "team_id": play.team_id,
+        "team_tricode": play.team_tricode,
+        "person_id": play.person_id,
+        "player_name": play.player_name,
+        "action_type": play.action_type,
+        "sub_type": play.sub_type,
+        "description": play.description,
+        "score_home": play.score_home,
+        "score_away": play.score_away,
+        "points": play.points,
+        "possession": play.possession,
+        "edited": play.edited.isoformat() if play.edited else None,
+    }
+
+
+def _line(line: BoxLine) -> LinePayload:
+    return {
+        "minutes": line.minutes,
+        "points": line.points,
+        "rebounds": line.rebounds,
+        "rebounds_offensive": line.rebounds_offensive,
+        "rebounds_defensive": line.rebounds_defensive,
+        "assists": line.assists,
+        "steals": line.steals,
+        "blocks": line.blocks,
+        "turnovers": line.turnovers,
+        "fouls": line.fouls,
+        "fg": [line.fg_made, line.fg_attempted],
+        "fg3": [line.fg3_made, line.fg3_attempted],
+        "ft": [line.ft_made, line.ft_attempted],
+        "plus_minus": line.plus_minus,
+    }
+
+
+def team_line_payload(line: TeamBoxLine) -> TeamLinePayload:
+    return {
+        **_line(line),
+        "side": "home" if line.side == "home" else "away",
+        "team_id": line.team_id,
+        "tricode": line.tricode,
+        "in_bonus": line.in_bonus,
+        "timeouts_remaining": line.timeouts_remaining,
+    }
+
+
+def player_line_payload(line: PlayerBoxLine) -> PlayerLinePayload:
+    return {
+        **_line(line),
+        "side": "home" if line.side == "home" else "away",
+        "person_id": line.person_id,
+        "name": line.name,
+        "jersey": line.jersey,
+        "position": line.position,
+        "starter": line.starter,
+        "on_court": line.on_court,
+    }
+
+
+def flow_payload(flow: GameFlow) -> FlowPayload:
+    run = flow.run
+    return {
+        "line_score": flow.line_score,
+        "lead_changes": flow.lead_changes,
+        "times_tied": flow.times_tied,
+        "largest_lead": flow.largest_lead,
+        "run": None
+        if run is None
+        else {"side": "home" if run.side == "home" else "away", "points": run.points},
+        "possession": flow.possession,
+    }
+
+
+def boxscore_of(game_id: str) -> BoxScorePayload:
+    """The game's whole box score as stored, and its flow from the plays."""
+    return {
+        "teams": [team_line_payload(t) for t in TeamBoxLine.objects.filter(game_id=game_id)],
+        "players": [player_line_payload(p) for p in PlayerBoxLine.objects.filter(game_id=game_id)],
+        "flow": flow_payload(flow_of(game_id)),
+    }
+
+
+def recent_plays(game_id: str, count: int) -> list[PlayPayload]:
+    return [play_payload(p) for p in last_plays(game_id, count)]
+
+
+def plays_after(game_id: str, after: int, limit: int) -> tuple[list[PlayPayload], bool]:
+    """Up to ``limit`` present plays with an orderNumber above ``after``; True if more."""
+    rows = list(Play.objects.filter(game_id=game_id, order_number__gt=after).present()[: limit + 1])
+    return [play_payload(p) for p in rows[:limit]], len(rows) > limit

@@ -11,15 +11,20 @@ from typing import Any
 
 from games import signals as games_signals
 from games.models import Board
+from games.plays import flow_of
 from predictions import signals as predictions_signals
 from predictions.models import MinuteForecast, Prediction
 from realtime import broadcast, messages
 from realtime.payloads import (
     board_payload,
+    flow_payload,
     forecast_payload,
     game_payload,
     minute_payload,
+    play_payload,
+    player_line_payload,
     prediction_payload,
+    team_line_payload,
 )
 
 
@@ -64,9 +69,38 @@ def on_minute_forecast_made(sender: Any, forecast: MinuteForecast, seq: int, **k
     broadcast.send_now([(messages.SCOREBOARD_GROUP, [message])])
 
 
+def on_plays_changed(sender: Any, change: games_signals.PlaysChange, **kwargs: Any) -> None:
+    """The game's new and edited plays (batched, orderNumber order) and its changed
+    box-score lines with the game flow, to its subscribers only: they carry the game's
+    current ``seq`` and never bump it (the scoreboard group gets no play-level traffic)."""
+    outgoing: list[Any] = []
+    if change.plays or change.removed:
+        outgoing.extend(
+            messages.play_messages(
+                change.game_id,
+                change.seq,
+                change.previous,
+                [play_payload(p) for p in change.plays],
+                change.removed,
+            )
+        )
+    flow = flow_payload(flow_of(change.game_id))
+    outgoing.append(
+        messages.boxscore_message(
+            change.game_id,
+            change.seq,
+            [team_line_payload(t) for t in change.teams],
+            [player_line_payload(p) for p in change.players],
+            flow,
+        )
+    )
+    broadcast.send_now([(messages.game_group(change.game_id), outgoing)])
+
+
 def connect() -> None:
     uid = "realtime"
     games_signals.games_changed.connect(on_games_changed, dispatch_uid=uid)
     games_signals.board_changed.connect(on_board_changed, dispatch_uid=uid)
+    games_signals.plays_changed.connect(on_plays_changed, dispatch_uid=uid)
     predictions_signals.prediction_changed.connect(on_prediction_changed, dispatch_uid=uid)
     predictions_signals.minute_forecast_made.connect(on_minute_forecast_made, dispatch_uid=uid)

@@ -12,7 +12,9 @@ from typing import Any, Literal
 
 from realtime.protocol import rules
 
-Outcome = Literal["applied", "stale", "gap", "ignored"]
+# "gap": ask for a resync; "play_gap": plays were missed, ask {"action": "plays", "after":
+# state.newest_play[game_id]} (docs/websocket-api.md, "play and boxscore").
+Outcome = Literal["applied", "stale", "gap", "play_gap", "ignored"]
 
 
 def bumping_types() -> frozenset[str]:
@@ -25,8 +27,12 @@ class ClientState:
     games: dict[str, dict[str, Any]] = field(default_factory=dict)  # game id -> game state
     curves: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
     minutes: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    plays: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)  # by action_number
+    newest_play: dict[str, int] = field(default_factory=dict)  # game id -> orderNumber
+    boxscores: dict[str, dict[str, Any]] = field(default_factory=dict)  # teams, players, flow
     board: dict[str, Any] | None = None
     gaps: int = 0
+    play_gaps: int = 0
     stale: int = 0
     bumps: frozenset[str] = field(default_factory=bumping_types)
 
@@ -54,8 +60,48 @@ class ClientState:
             self.seqs[game_id] = message["seq"]
             self._take_game(message["game"])
             self.minutes[game_id] = {row["minute"]: row for row in message["minutes"]}
+            self.plays[game_id] = {}
+            self.newest_play[game_id] = 0
+            self._take_plays(game_id, message["plays"], [])
+            box = message["boxscore"]
+            self.boxscores[game_id] = {
+                "teams": {t["side"]: t for t in box["teams"]},
+                "players": {p["person_id"]: p for p in box["players"]},
+                "flow": box["flow"],
+            }
+            return "applied"
+        if kind == "play":
+            game_id = message["game_id"]
+            if message["previous"] > self.newest_play.get(game_id, 0):
+                self.play_gaps += 1
+                self._take_plays(game_id, message["plays"], message["removed"])
+                return "play_gap"
+            self._take_plays(game_id, message["plays"], message["removed"])
+            return "applied"
+        if kind == "play_page":
+            self._take_plays(message["game_id"], message["plays"], [])
+            return "applied"
+        if kind == "boxscore":
+            box = self.boxscores.setdefault(
+                message["game_id"], {"teams": {}, "players": {}, "flow": None}
+            )
+            box["teams"].update({t["side"]: t for t in message["teams"]})
+            box["players"].update({p["person_id"]: p for p in message["players"]})
+            box["flow"] = message["flow"]
             return "applied"
         return "ignored"
+
+    def _take_plays(self, game_id: str, plays: list[dict[str, Any]], removed: list[int]) -> None:
+        known = self.plays.setdefault(game_id, {})
+        known.update({p["action_number"]: p for p in plays})
+        for number in removed:
+            known.pop(number, None)
+        orders = [p["order_number"] for p in plays]
+        self.newest_play[game_id] = max([self.newest_play.get(game_id, 0), *orders])
+
+    def play_list(self, game_id: str) -> list[dict[str, Any]]:
+        """The game's plays as known, in orderNumber order."""
+        return sorted(self.plays.get(game_id, {}).values(), key=lambda p: p["order_number"])
 
     def apply_snapshot(self, message: dict[str, Any]) -> list[str]:
         """Replace what changed, keep what is current, drop what left the board; returns
@@ -89,7 +135,15 @@ class ClientState:
         return "applied"
 
     def _drop(self, keep: set[str]) -> None:
-        for known in (self.seqs, self.games, self.curves, self.minutes):
+        for known in (
+            self.seqs,
+            self.games,
+            self.curves,
+            self.minutes,
+            self.plays,
+            self.newest_play,
+            self.boxscores,
+        ):
             for game_id in [g for g in known if g not in keep]:
                 del known[game_id]
 

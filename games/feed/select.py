@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from django.conf import settings
 
 from games.feed.archive import replay_night_from_archive
+from games.feed.game_feed import GameFeed, LiveGameFeed, ReplayGameFeed
 from games.feed.live import FeedError, LiveFeed
 from games.feed.replay import ReplayBoard, ReplayNight, ReplaySchedule
 from games.models import ReplayCursor
@@ -76,3 +77,13 @@ def get_feed() -> Feed:
     )
     logger.info("feed: %s", feed.name)
     return feed
+
+
+@functools.cache
+def get_game_feed() -> GameFeed:
+    """Where this process gets a game's play-by-play and box score: NBA's live endpoints,
+    or the replayed night's plays (``data/plays_2024-25``), matching the FEED setting."""
+    feed = get_feed()
+    if isinstance(feed, ReplayFeed):
+        return ReplayGameFeed(feed.night, settings.REPLAY_PLAYS_DIRECTORY)
+    return LiveGameFeed(settings.FEED_TIMEOUT_SECONDS)

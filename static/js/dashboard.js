@@ -5,13 +5,29 @@
 import { bootPage, readJson } from "./boot.js";
 import { sharedRange } from "./charts.js";
 import { el } from "./format.js";
+import { periodName } from "./plays.js";
 import { Cards } from "./render.js";
 import { refreshStatus, renderStatus } from "./status.js";
 
 const page = bootPage();
 const { root, store, time } = page;
 const container = document.getElementById("games");
-const cards = new Cards(container, { time, gameUrl: page.gameUrl, minutesOf: store.sortedMinutes });
+// Each game's newest play (every game is subscribed: its ack and play messages carry them).
+const lastPlays = new Map();
+function lastPlayLine(id) {
+  const play = lastPlays.get(id);
+  if (!play) return "";
+  const team = play.team_tricode ? `${play.team_tricode} ` : "";
+  return `${periodName(play.period)} ${play.clock} · ${team}${play.description}`;
+}
+function takePlays(message) {
+  const newest = (message.plays || []).reduce((a, p) => (!a || p.order_number > a.order_number ? p : a), null);
+  const known = lastPlays.get(message.game_id);
+  if (newest && (!known || newest.order_number >= known.order_number)) lastPlays.set(message.game_id, newest);
+  if (known && (message.removed || []).includes(known.action_number)) lastPlays.delete(message.game_id);
+  renderGame(message.game_id);
+}
+const cards = new Cards(container, { time, gameUrl: page.gameUrl, minutesOf: store.sortedMinutes, lastPlayOf: lastPlayLine });
 const live = root.dataset.live === "true";
 const statusUrl = root.dataset.statusUrl;
 
@@ -46,7 +62,11 @@ renderAll();
 if (document.getElementById("initial-status")) renderStatus(readJson("initial-status"));
 if (live) {
   if (statusUrl) window.setInterval(() => refreshStatus(statusUrl), 10000);
-  const client = page.connect({ changed, followAll: true });
+  const client = page.connect({
+    changed,
+    followAll: true,
+    handle: { subscribed: ({ message }) => takePlays(message), plays: ({ message }) => takePlays(message) },
+  });
   // A handle for debugging in the console (and the browser tests): the page's state and client.
   window.livescores = { client, socket: client, store, cards, time };
 }

@@ -5,6 +5,7 @@
 import { bootPage, readJson } from "./boot.js";
 import { updateWinProbability, winProbabilityChart } from "./charts.js";
 import { clockLabel, dateTimeShort, el, interval, leadText, num, percent, signed, timeShort } from "./format.js";
+import { PlayBook, flowFacts, renderLineScore, renderPlays, renderTeamBox } from "./plays.js";
 import { Cards, winProbabilityText } from "./render.js";
 
 const page = bootPage();
@@ -109,6 +110,47 @@ function appendTimeline(game, sentAt) {
   body.prepend(timelineRow({ ...game, observed_at: sentAt || new Date().toISOString() }, true));
 }
 
+// Play-by-play, box score, line score and game flow (static/js/plays.js).
+const book = new PlayBook();
+const initialPlays = readJson("game-plays");
+book.take(initialPlays.plays);
+book.takeBox(initialPlays.boxscore);
+const playFilter = { team: "", scoring: false, period: "" };
+
+function teams() {
+  const game = store.games.get(GAME);
+  const home = game ? game.home : { tricode: root.dataset.home, team_id: null };
+  const away = game ? game.away : { tricode: root.dataset.away, team_id: null };
+  const period = game ? (game.status === "final" ? 99 : game.period) : 0;
+  return { home: home.tricode, away: away.tricode, homeId: home.team_id, awayId: away.team_id, period };
+}
+
+function renderPlayByPlay() {
+  const names = teams();
+  const shown = renderPlays(document.getElementById("play-rows"), book, playFilter, names);
+  document.getElementById("play-count").textContent = `(${shown} of ${book.plays.size})`;
+  const periods = document.getElementById("play-period");
+  const seen = [...new Set(book.list().map((p) => p.period))].sort((a, b) => a - b);
+  if (periods.options.length - 1 !== seen.length) {
+    periods.replaceChildren(el("option", { value: "", text: "all periods" }),
+      ...seen.map((n) => el("option", { value: String(n), text: n <= 4 ? `Q${n}` : `OT${n - 4}` })));
+    periods.value = playFilter.period;
+  }
+}
+
+function renderBoxScore() {
+  const names = teams();
+  renderTeamBox(document.getElementById("box-away"), book, "away", names.away);
+  renderTeamBox(document.getElementById("box-home"), book, "home", names.home);
+  renderLineScore(document.getElementById("line-score"), book.flow, names);
+  const facts = flowFacts(book.flow, names);
+  document.getElementById("flow-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
+}
+
+document.getElementById("play-team").addEventListener("change", (e) => { playFilter.team = e.target.value; renderPlayByPlay(); });
+document.getElementById("play-scoring").addEventListener("change", (e) => { playFilter.scoring = e.target.checked; renderPlayByPlay(); });
+document.getElementById("play-period").addEventListener("change", (e) => { playFilter.period = e.target.value; renderPlayByPlay(); });
+
 function render() {
   const game = store.games.get(GAME);
   if (!game) return;
@@ -122,11 +164,24 @@ function render() {
 function changed({ kind, gameId, message }) {
   if (gameId !== undefined && gameId !== GAME) return;
   render();
+  if (kind === "game") renderLineScore(document.getElementById("line-score"), book.flow, teams());
   if (kind === "game") appendTimeline(message.game, message.sent_at);
 }
 
 render();
+renderPlayByPlay();
+renderBoxScore();
 renderTimeline(readJson("timeline"));
-const client = page.connect({ changed, follow: [GAME], keep: (id) => id === GAME });
+const ours = (handler) => (detail) => { if (detail.message.game_id === GAME) handler(detail.message); };
+const client = page.connect({
+  changed,
+  follow: [GAME],
+  keep: (id) => id === GAME,
+  handle: {
+    subscribed: ours((m) => { book.take(m.plays); book.takeBox(m.boxscore); renderPlayByPlay(); renderBoxScore(); }),
+    plays: ours((m) => { book.take(m.plays, m.removed || [], { fresh: m.type === "play" }); renderPlayByPlay(); }),
+    boxscore: ours((m) => { book.takeBox(m); renderBoxScore(); }),
+  },
+});
 // A handle for debugging in the console (and the browser tests): the page's state and client.
-window.livescores = { client, socket: client, store, cards, time };
+window.livescores = { client, socket: client, store, cards, time, book };

@@ -25,7 +25,11 @@
 //     prediction   {message}                     minute-18 forecast or its outcome
 //     forecast     {message}                     forecast.update: one win-probability point
 //     minutes      {message}                     pattern_progress: closed minutes
-//     subscribed   {message}                     the game, its whole curve, every minute
+//     subscribed   {message}                     the game, its whole curve, every minute,
+//                                                 its last plays and its box score
+//     plays        {message}                     play / play_page: new, edited (same
+//                                                 action_number) and removed plays
+//     boxscore     {message}                     changed box-score lines and the game flow
 //     unsubscribed {message}
 //     error        {message}                     the server refused a frame (message.code)
 //     resync       {reason, seqs}                a resync was asked for
@@ -122,6 +126,7 @@ export class ScoresClient extends EventTarget {
     this.board = null; // {date, version} of the board last applied
     this.wanted = new Set(); // games subscribe() was called for
     this.subscribed = new Set(); // games this socket has sent subscribe for
+    this.newestPlay = new Map(); // game id -> newest orderNumber of its plays received
     this.socket = null;
     this.attempt = 0; // reconnects since the last snapshot
     this.timer = null;
@@ -291,6 +296,8 @@ export class ScoresClient extends EventTarget {
         return "gap";
       }
       if (type === "pattern_progress") this.emit("minutes", { message });
+      if (type === "play" || type === "play_page") this.applyPlays(message);
+      if (type === "boxscore") this.emit("boxscore", { message });
       return "applied";
     }
     // Neither changes what the client knows ("ignored", as in support/client.py).
@@ -366,6 +373,19 @@ export class ScoresClient extends EventTarget {
     return "applied";
   }
 
+  // Plays chain by orderNumber: a play message whose `previous` is above the newest play
+  // this client has means some were missed; ask for those after it (docs/websocket-api.md).
+  applyPlays(message) {
+    const id = message.game_id;
+    const newest = this.newestPlay.get(id) || 0;
+    if (message.type === "play" && message.previous > newest) {
+      this.send({ action: "plays", game_id: id, after: newest });
+    }
+    const orders = message.plays.map((p) => p.order_number);
+    this.newestPlay.set(id, Math.max(newest, message.last || 0, ...orders));
+    this.emit("plays", { message });
+  }
+
   // The answer to subscribe: the game at version `seq` with everything. Older than what
   // was applied since (a late answer): dropped, and asked for again.
   applySubscribed(message) {
@@ -376,6 +396,8 @@ export class ScoresClient extends EventTarget {
       return "stale";
     }
     this.seqs.set(id, message.seq);
+    const plays = message.plays || [];
+    this.newestPlay.set(id, plays.length ? plays[plays.length - 1].order_number : 0);
     this.emit("subscribed", { message });
     return "applied";
   }

@@ -72,13 +72,14 @@ function neighbourNodes(game, open, time) {
 // A card grid: builds, updates and removes cards; every chart shares one y-range.
 // time: gameTime() (the server's game constants).
 export class Cards {
-  constructor(container, { time, gameUrl, full = false, minutesOf, recoveredOf = () => [] }) {
+  constructor(container, { time, gameUrl, full = false, minutesOf, recoveredOf = () => [], lastPlayOf = () => "" }) {
     this.container = container;
     this.time = time;
     this.gameUrl = gameUrl;
     this.full = full;
     this.minutesOf = minutesOf;
     this.recoveredOf = recoveredOf;
+    this.lastPlayOf = lastPlayOf; // the game's last play in one line ("" for none)
     this.cards = new Map(); // game_id -> {el, chart, wp}
     this.range = null;
   }
@@ -94,6 +95,7 @@ export class Cards {
         field("status", "span", "badge")),
       el("div", { class: "scoreline" }, team("away"), el("div", { class: "at", text: "@" }), team("home")),
       el("div", { class: "meta" }, field("clock"), field("differential", "span", "lead"), field("win-probability", "span", "wp-text")),
+      field("last-play", "div", "last-play"),
       el("div", { class: "progress" },
         el("div", { class: "bar" }, el("div", { class: "fill", "data-field": "progress-bar" })),
         field("progress", "span", "progress-text")),
@@ -122,6 +124,9 @@ export class Cards {
     const wpSeries = game.win_probability || [];
     card.className = `card status-${game.status}${notPlayed ? " not-played" : ""}${wpSeries.length ? " has-wp" : ""}`;
     set("matchup", `${game.away.city} ${game.away.name} @ ${game.home.city} ${game.home.name}`);
+    const lastPlay = notPlayed ? "" : this.lastPlayOf(id);
+    set("last-play", lastPlay);
+    card.querySelector('[data-field="last-play"]').title = lastPlay;
     set("status", game.status);
     set("away-name", game.away.tricode);
     set("home-name", game.home.tricode);

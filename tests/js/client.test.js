@@ -63,15 +63,15 @@ describe("sequence numbers", () => {
   });
 
   it("takes the rule from the server: a type it never heard of advances the version if the rule says it bumps", () => {
-    const rules = { ...RULES, bumps: [...RULES.bumps, "play"] };
+    const rules = { ...RULES, bumps: [...RULES.bumps, "highlight"] };
     const t = connected({ rules });
     t.socket().receive(snapshot([[A, 1]]));
-    assert.equal(t.client.handle({ type: "play", game_id: A, seq: 2 }), "applied");
-    assert.equal(t.client.handle(scoreUpdate(A, 3)), "applied"); // no gap: 2 was the play
+    assert.equal(t.client.handle({ type: "highlight", game_id: A, seq: 2 }), "applied");
+    assert.equal(t.client.handle(scoreUpdate(A, 3)), "applied"); // no gap: 2 was the highlight
     // The same frames under a rule that does not list it: not a version, and 3 is a gap.
     const u = connected();
     u.socket().receive(snapshot([[A, 1]]));
-    assert.equal(u.client.handle({ type: "play", game_id: A, seq: 2 }), "ignored");
+    assert.equal(u.client.handle({ type: "highlight", game_id: A, seq: 2 }), "ignored");
     assert.equal(u.client.handle(scoreUpdate(A, 3)), "gap");
   });
 

@@ -30,8 +30,12 @@ def queue_of(task: str) -> str:
     return str(app.amqp.router.route({}, task)["queue"].name)
 
 
-def test_the_poll_goes_to_its_own_queue_and_every_other_task_to_the_default() -> None:
+def test_the_poll_and_its_follow_up_go_to_their_own_queue_and_every_other_task_to_the_default() -> (
+    None
+):
     assert queue_of("games.tasks.poll_scoreboard") == "poll"
+    # The play-by-play follow-up rides the poll's queue: never behind a forecast backlog.
+    assert queue_of("games.tasks.follow_plays") == "poll"
     for task in ("predictions.tasks.predict_game", "predictions.tasks.forecast_minutes"):
         assert queue_of(task) == "celery"
     assert {q.name for q in app.amqp.queues.values()} == {"poll", "celery"}

@@ -120,7 +120,7 @@ def test_the_document_has_every_message_type_of_the_schemas_and_their_sequence_r
         assert schema["properties"]["type"]["const"] == name
         assert (message.x_seq, message.x_audience) == (rules()[name].seq, rules()[name].audience)
     client = {m.name for m in asyncapi.messages().values() if m.direction == "client"}
-    assert client == {"subscribe", "unsubscribe", "resync"}
+    assert client == {"subscribe", "unsubscribe", "resync", "plays"}
     for name in client:
         schema = json.loads(asyncapi.messages()[name].schema_path.read_text())
         assert schema["properties"]["action"]["const"] == name

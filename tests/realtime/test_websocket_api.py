@@ -9,9 +9,13 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
+from games.feed.game_feed import ReplayGameFeed
 from games.feed.select import build_replay_feed
+from games.models import Play
+from games.play_services import follow_games
 from games.services import poll_scoreboard
 from realtime.messages import API_VERSION, SNAPSHOT_CURVE_POINTS
+from support.client import ClientState
 from support.schemas import MESSAGE_TYPES, assert_valid
 from support.wsclient import communicator, session_cookie, staff_connection
 
@@ -64,8 +68,11 @@ async def test_the_public_stream_setting_lets_anonymous_clients_read(settings: A
 
 
 def _poll(feed: Any, times: int) -> None:
+    """Polls as the worker makes them: the scoreboard, then the games' own plays."""
+    plays = ReplayGameFeed(feed.night)
     for _ in range(times):
         poll_scoreboard(feed)
+        follow_games(plays)
 
 
 async def test_every_message_of_a_replayed_game_matches_its_published_schema(
@@ -87,6 +94,8 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
         seen += await drain(client, timeout=0.05)
         if any(m["type"] == "game_final" and m["game"]["game_id"] == game_id for m in seen):
             break
+    await client.send_json_to({"action": "plays", "game_id": game_id, "after": 0})
+    seen += await drain(client)
     await client.send_json_to({"action": "unsubscribe", "game_id": game_id})
     seen += await drain(client)
     await client.disconnect()
@@ -171,6 +180,40 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
     assert len(expected) > SNAPSHOT_CURVE_POINTS == len(thinned)
     assert thinned == sorted(set(thinned)) and set(thinned) <= set(expected)
     assert (thinned[0], thinned[-1]) == (expected[0], expected[-1])
+    # Plays: only the subscribed game's reach this socket, batched, chained without a gap
+    # (each batch's ``previous`` is the one before's ``last``), in orderNumber order.
+    plays = [m for m in seen if m["type"] == "play"]
+    assert plays and {m["game_id"] for m in plays} == {game_id}
+    assert all(len(m["plays"]) <= 20 for m in plays)
+    assert [m["previous"] for m in plays[1:]] == [m["last"] for m in plays[:-1]]
+    numbers = [p["order_number"] for m in plays for p in m["plays"]]
+    assert numbers == sorted(numbers)
+    assert {m["seq"] for m in plays} <= set(scoreboard) | {start}
+    boxes = [m for m in seen if m["type"] == "boxscore" and m["game_id"] == game_id]
+    final_box = {t["side"]: t for m in boxes for t in m["teams"]}
+    assert final_box["home"]["points"] == subscribed["game"]["home"]["score"]
+    [page] = [m for m in seen if m["type"] == "play_page"]
+    paged = [p["order_number"] for p in page["plays"]]
+    assert len(paged) == 100 and page["more"] and paged == sorted(paged)
+    assert [n for n in numbers if n <= paged[-1]] == [n for n in paged if n >= numbers[0]]
+    assert len(subscribed["plays"]) == 30 and subscribed["plays"][-1]["order_number"] == numbers[-1]
+    assert subscribed["plays"][-1]["action_type"] == "game"
+    # The reference client rebuilds the game's plays and box score from these frames alone.
+    state = ClientState()
+    upto = next(i for i, m in enumerate(seen) if m["type"] == "unsubscribed")
+    outcomes = [state.apply(m) for m in seen[:upto]]
+    assert "play_gap" not in outcomes and state.play_gaps == 0
+    stored = await database_sync_to_async(
+        lambda: list(
+            Play.objects.filter(game_id=game_id).present().values_list("order_number", flat=True)
+        )
+    )()
+    assert [p["order_number"] for p in state.play_list(game_id)] == stored
+    assert (
+        state.boxscores[game_id]["teams"]["home"]["points"] == subscribed["game"]["home"]["score"]
+    )
+    flow = subscribed["boxscore"]["flow"]
+    assert sum(flow["line_score"]["home"]) == subscribed["game"]["home"]["score"]
     # Incremental messages carry no curve: their size does not grow with the game.
     assert all(
         "win_probability" not in m["game"]
@@ -188,3 +231,27 @@ async def test_a_schema_rejects_a_message_that_breaks_the_contract() -> None:
         assert_valid(snapshot)
     with pytest.raises(AssertionError):
         assert_valid({**snapshot, "version": API_VERSION, "surprise": True})
+
+
+async def test_plays_are_only_for_a_subscribed_game_and_after_is_checked() -> None:
+    feed = await database_sync_to_async(build_replay_feed)()
+    await database_sync_to_async(feed.reset)()
+    await database_sync_to_async(_poll)(feed, 6)
+    game_id = feed.board.night.games[0].game_id
+    client = await staff_connection()
+    await client.receive_json_from(timeout=5)  # snapshot
+    await client.send_json_to({"action": "plays", "game_id": game_id, "after": 0})
+    refused = await client.receive_json_from(timeout=5)
+    assert (refused["type"], refused["code"]) == ("error", "not_subscribed")
+    await client.send_json_to({"action": "subscribe", "game_id": game_id})
+    subscribed = await client.receive_json_from(timeout=5)
+    assert_valid(subscribed)
+    await client.send_json_to({"action": "plays", "game_id": game_id, "after": -1})
+    assert (await client.receive_json_from(timeout=5))["code"] == "invalid_message"
+    newest = subscribed["plays"][-2]["order_number"]
+    await client.send_json_to({"action": "plays", "game_id": game_id, "after": newest})
+    page = await client.receive_json_from(timeout=5)
+    assert_valid(page)
+    assert [p["order_number"] for p in page["plays"]] == [subscribed["plays"][-1]["order_number"]]
+    assert page["more"] is False and page["seq"] == subscribed["seq"]
+    await client.disconnect()

@@ -1,0 +1,460 @@
+"""Store a game's play-by-play and box score: upserts that keep edits and removals.
+
+``ingest_plays`` takes every action the feed has now (the live endpoint always answers
+with the whole game so far): a new action is inserted, an action whose content changed
+(NBA edits and renumbers actions after the fact) updates its row, and an action the feed
+no longer has is marked ``removed`` (never deleted; it comes back if the feed does).
+``ingest_boxscore`` upserts the team and player lines whose numbers changed. Both are
+idempotent: the same payload twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from redis.exceptions import LockError, RedisError
+
+from games import metrics, signals
+from games.budget import take_requests
+from games.feed.game_feed import BOXSCORE, PLAYBYPLAY, Body, GameFeed, GameFeedError, GameMoment
+from games.feed.parser import PayloadError
+from games.feed.playbyplay import BoxScore, BoxStats, PlayRow, parse_boxscore, parse_playbyplay
+from games.feed.select import get_game_feed
+from games.feed.types import GameStatus
+from games.models import Game
+from games.plays import BoxLine, Play, PlayerBoxLine, TeamBoxLine
+from games.redis_client import get_redis
+
+logger = logging.getLogger(__name__)
+
+_Row = TypeVar("_Row", Play, PlayerBoxLine)
+
+PLAY_FIELDS = [
+    "order_number",
+    "period",
+    "clock_seconds",
+    "elapsed_seconds",
+    "time_actual",
+    "team_id",
+    "team_tricode",
+    "person_id",
+    "player_name",
+    "action_type",
+    "sub_type",
+    "descriptor",
+    "shot_result",
+    "description",
+    "score_home",
+    "score_away",
+    "possession",
+    "edited",
+    "removed",
+]
+
+
+@dataclass
+class PlayChanges:
+    """What one play-by-play payload changed in a game's stored plays."""
+
+    new: list[Play] = field(default_factory=list)
+    edited: list[Play] = field(default_factory=list)  # content changed, or came back
+    removed: list[Play] = field(default_factory=list)
+    previous: int = 0  # orderNumber of the newest present play before this payload
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new or self.edited or self.removed)
+
+    def pushed(self) -> list[Play]:
+        """The new and edited plays, in ``orderNumber`` order (what subscribers get)."""
+        return sorted(self.new + self.edited, key=lambda p: (p.order_number, p.action_number))
+
+
+def _content(play: Play) -> tuple[object, ...]:
+    return tuple(getattr(play, name) for name in PLAY_FIELDS)
+
+
+def _play(game_id: str, row: PlayRow, now: dt.datetime) -> Play:
+    return Play(
+        game_id=game_id,
+        action_number=row.action_number,
+        order_number=row.order_number,
+        period=row.period,
+        clock_seconds=row.clock_seconds,
+        elapsed_seconds=row.elapsed,
+        time_actual=row.time_actual,
+        team_id=row.team_id,
+        team_tricode=row.team_tricode,
+        person_id=row.person_id,
+        player_name=row.player_name,
+        action_type=row.action_type,
+        sub_type=row.sub_type,
+        descriptor=row.descriptor,
+        shot_result=row.shot_result,
+        description=row.description,
+        score_home=row.score_home,
+        score_away=row.score_away,
+        possession=row.possession,
+        edited=row.edited,
+        removed=False,
+        first_seen=now,
+        updated_at=now,
+    )
+
+
+def ingest_plays(game_id: str, rows: list[PlayRow]) -> PlayChanges:
+    """Upsert the game's plays from the feed's whole list of actions now.
+
+    An empty list changes nothing (an empty answer is a fault of the feed, not a game
+    whose every action was withdrawn: the caller reports it).
+    """
+    changes = PlayChanges()
+    if not rows:
+        return changes
+    now = timezone.now()
+    with transaction.atomic():
+        stored = {
+            play.action_number: play
+            for play in Play.objects.select_for_update().filter(game_id=game_id)
+        }
+        changes.previous = max(
+            (p.order_number for p in stored.values() if not p.removed), default=0
+        )
+        seen: set[int] = set()
+        for row in rows:
+            seen.add(row.action_number)
+            incoming = _play(game_id, row, now)
+            old = stored.get(row.action_number)
+            if old is None:
+                changes.new.append(incoming)
+            elif _content(old) != _content(incoming):
+                incoming.pk, incoming.first_seen = old.pk, old.first_seen
+                changes.edited.append(incoming)
+        for number, old in stored.items():
+            if number not in seen and not old.removed:
+                old.removed, old.updated_at = True, now
+                changes.removed.append(old)
+        Play.objects.bulk_create(changes.new)
+        if changes.edited:  # one INSERT ... ON CONFLICT DO UPDATE, not bulk_update's CASEs
+            Play.objects.bulk_create(
+                [_unsaved(p) for p in changes.edited],
+                update_conflicts=True,
+                unique_fields=["game", "action_number"],
+                update_fields=[*PLAY_FIELDS, "updated_at"],
+            )
+        if changes.removed:
+            Play.objects.bulk_update(changes.removed, ["removed", "updated_at"])
+    if changes.edited or changes.removed:
+        logger.info(
+            "game %s: play-by-play edited %d actions, removed %d (%s)",
+            game_id,
+            len(changes.edited),
+            len(changes.removed),
+            ", ".join(f"#{p.action_number}" for p in changes.removed) or "none removed",
+        )
+    return changes
+
+
+def _unsaved(row: _Row) -> _Row:
+    """A copy without its primary key, for an upsert on the natural key."""
+    copy = type(row)(**{f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields})
+    copy.pk = None
+    return copy
+
+
+@dataclass
+class BoxChanges:
+    teams: list[TeamBoxLine] = field(default_factory=list)
+    players: list[PlayerBoxLine] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.teams or self.players)
+
+
+def _set_stats(line: BoxLine, stats: BoxStats) -> None:
+    for name in BoxLine.STAT_FIELDS:
+        setattr(line, name, getattr(stats, name))
+
+
+def _values(line: BoxLine, names: tuple[str, ...]) -> tuple[object, ...]:
+    return tuple(getattr(line, name) for name in names)
+
+
+def ingest_boxscore(game_id: str, box: BoxScore) -> BoxChanges:
+    """Upsert the game's team and player box-score lines that changed."""
+    now = timezone.now()
+    changes = BoxChanges()
+    team_names = (*BoxLine.STAT_FIELDS, *TeamBoxLine.EXTRA_FIELDS)
+    player_names = (*BoxLine.STAT_FIELDS, *PlayerBoxLine.EXTRA_FIELDS)
+    with transaction.atomic():
+        teams = {t.side: t for t in TeamBoxLine.objects.select_for_update().filter(game_id=game_id)}
+        players = {
+            p.person_id: p
+            for p in PlayerBoxLine.objects.select_for_update().filter(game_id=game_id)
+        }
+        for team in box.teams:
+            line = teams.get(team.side) or TeamBoxLine(game_id=game_id, side=team.side)
+            before = _values(line, team_names) if line.pk else None
+            _set_stats(line, team.stats)
+            line.team_id, line.tricode = team.team_id, team.tricode
+            line.in_bonus, line.timeouts_remaining = team.in_bonus, team.timeouts_remaining
+            if before != _values(line, team_names):
+                line.updated_at = now
+                changes.teams.append(line)
+            for player in team.players:
+                row = players.get(player.person_id) or PlayerBoxLine(
+                    game_id=game_id, person_id=player.person_id
+                )
+                before = _values(row, player_names) if row.pk else None
+                _set_stats(row, player.stats)
+                row.side = team.side
+                for name in PlayerBoxLine.EXTRA_FIELDS[1:]:
+                    setattr(row, name, getattr(player, name))
+                if before != _values(row, player_names):
+                    row.updated_at = now
+                    changes.players.append(row)
+        for line in changes.teams:
+            line.save()
+        # One INSERT ... ON CONFLICT DO UPDATE: bulk_update's CASE WHENs cost ~30x more.
+        PlayerBoxLine.objects.bulk_create(
+            [_unsaved(p) for p in changes.players],
+            update_conflicts=True,
+            unique_fields=["game", "person_id"],
+            update_fields=[*player_names, "updated_at"],
+        )
+    return changes
+
+
+# ---- following the live games' own endpoints on the poll's beat --------------------
+
+FINGERPRINT_KEY = "livescores:plays:fingerprint:{game_id}"
+FINGERPRINT_TTL_SECONDS = 36 * 3600
+FOLLOW_LOCK_KEY = "livescores:plays:follow-lock"
+FINAL_FOLLOW_SECONDS = 3600  # a game just final: fetched until its plays hold the game end
+
+
+@dataclass
+class FollowResult:
+    games: int = 0
+    requests: dict[str, int] = field(default_factory=lambda: {PLAYBYPLAY: 0, BOXSCORE: 0})
+    unchanged: dict[str, int] = field(default_factory=lambda: {PLAYBYPLAY: 0, BOXSCORE: 0})
+    failures: dict[str, str] = field(default_factory=dict)  # "endpoint game": failure class
+    over_budget: int = 0  # requests not made: the request budget was spent
+    changed: list[str] = field(default_factory=list)  # games whose plays or box changed
+
+
+def followed_games() -> list[Game]:
+    """Live games (on the board or not: a game that vanished from the scoreboard
+    unfinished is followed through its own endpoints), and games just final whose stored
+    plays do not reach the game's end yet; close and late games first."""
+    recent = timezone.now() - dt.timedelta(seconds=FINAL_FOLLOW_SECONDS)
+    ended = Play.objects.filter(game=OuterRef("pk"), action_type="game", removed=False)
+    games = Game.objects.filter(
+        Q(status=GameStatus.LIVE)
+        | Q(status=GameStatus.FINAL, updated_at__gte=recent) & ~Exists(ended)
+    )
+    return sorted(games, key=lambda g: (abs(g.differential) > 10, -g.elapsed_seconds, g.pk))
+
+
+def _moment(game: Game) -> GameMoment:
+    return GameMoment(
+        game_id=game.pk,
+        game_date=game.game_date,
+        status=int(game.status),
+        period=game.period,
+        elapsed=game.elapsed_seconds,
+        tip_off=game.start_time,
+    )
+
+
+def _fetch_all(
+    feed: GameFeed, endpoint: str, moments: list[GameMoment]
+) -> dict[str, Body | GameFeedError]:
+    """One request per game, at most ``PLAYS_FETCH_CONCURRENCY`` at a time (network
+    only: nothing here touches the database)."""
+
+    def one(moment: GameMoment) -> Body | GameFeedError:
+        try:
+            return feed.fetch(endpoint, moment)
+        except GameFeedError as exc:
+            return exc
+        except Exception as exc:  # a broken feed must cost its game only
+            return GameFeedError("shape", f"{endpoint} {moment.game_id}: {exc!r}")
+
+    if not moments:
+        return {}
+    workers = max(1, min(settings.PLAYS_FETCH_CONCURRENCY, len(moments)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="plays") as pool:
+        answers = list(pool.map(one, moments))
+    return {m.game_id: a for m, a in zip(moments, answers, strict=True)}
+
+
+def _stored_fingerprints(game_ids: list[str]) -> dict[str, dict[str, str]]:
+    try:
+        with get_redis().pipeline(transaction=False) as pipe:
+            for game_id in game_ids:
+                pipe.hgetall(FINGERPRINT_KEY.format(game_id=game_id))
+            raw = pipe.execute()
+    except RedisError as exc:
+        logger.warning("play-by-play fingerprints unavailable (Redis: %s); fetching all", exc)
+        return {}
+    return {
+        game_id: {_text(k): _text(v) for k, v in values.items()}
+        for game_id, values in zip(game_ids, raw, strict=True)
+    }
+
+
+def _remember(game_id: str, endpoint: str, fingerprint: str) -> None:
+    key = FINGERPRINT_KEY.format(game_id=game_id)
+    try:
+        with get_redis().pipeline(transaction=False) as pipe:
+            pipe.hset(key, endpoint, fingerprint)
+            pipe.expire(key, FINGERPRINT_TTL_SECONDS)
+            pipe.execute()
+    except RedisError as exc:
+        logger.warning("play-by-play fingerprint not stored (Redis: %s)", exc)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _fault(result: FollowResult, endpoint: str, game_id: str, kind: str, message: str) -> None:
+    result.failures[f"{endpoint} {game_id}"] = kind
+    metrics.record_game_feed(endpoint, f"failure:{kind}")
+    logger.warning(
+        "%s %s failed (%s): %s; the scoreboard stays the source", endpoint, game_id, kind, message
+    )
+
+
+def follow_games(feed: GameFeed | None = None) -> FollowResult:
+    """Fetch, store and announce the play-by-play and box score of every followed game.
+
+    Runs after the scoreboard poll has committed and pushed (``games.tasks``), so it never
+    delays it. Play-by-play first; a body equal to the last one stored is skipped
+    (fingerprint); the box score only for games whose plays changed (or that have none
+    stored yet); a request the budget cannot pay for is not made. A failure costs only
+    its game and endpoint: one log line and a metric by failure class.
+    """
+    feed = feed or get_game_feed()
+    games = {game.pk: game for game in followed_games()}
+    result = FollowResult(games=len(games))
+    if not games:
+        return result
+    seen = _stored_fingerprints(list(games))
+    allowed = take_requests(len(games)) if feed.budgeted else len(games)
+    result.over_budget += len(games) - allowed
+    moments = [_moment(game) for game in list(games.values())[:allowed]]
+    if result.over_budget:
+        metrics.record_game_feed(PLAYBYPLAY, "over_budget", result.over_budget)
+        logger.warning(
+            "play-by-play request budget spent: %d of %d games not fetched this poll",
+            result.over_budget,
+            len(games),
+        )
+    plays: dict[str, tuple[PlayChanges, str]] = {}
+    box_due: list[GameMoment] = []
+    for game_id, answer in _fetch_all(feed, PLAYBYPLAY, moments).items():
+        result.requests[PLAYBYPLAY] += 1
+        metrics.record_game_feed(PLAYBYPLAY, "request")
+        if isinstance(answer, GameFeedError):
+            _fault(result, PLAYBYPLAY, game_id, answer.kind, str(answer))
+            continue
+        if seen.get(game_id, {}).get(PLAYBYPLAY) == answer.fingerprint:
+            result.unchanged[PLAYBYPLAY] += 1
+            metrics.record_game_feed(PLAYBYPLAY, "unchanged")
+            continue
+        try:
+            _, rows = parse_playbyplay(answer.payload)
+        except PayloadError as exc:
+            _fault(result, PLAYBYPLAY, game_id, "shape", str(exc))
+            continue
+        if not rows and games[game_id].status != GameStatus.SCHEDULED and _has_plays(game_id):
+            _fault(result, PLAYBYPLAY, game_id, "empty", "no actions in a game that has some")
+            continue
+        changes = ingest_plays(game_id, rows)
+        plays[game_id] = (changes, answer.fingerprint)
+        if changes.changed or not TeamBoxLine.objects.filter(game_id=game_id).exists():
+            box_due.append(_moment(games[game_id]))
+    if feed.budgeted and box_due:
+        granted = take_requests(len(box_due))
+        if granted < len(box_due):
+            metrics.record_game_feed(BOXSCORE, "over_budget", len(box_due) - granted)
+            result.over_budget += len(box_due) - granted
+        box_due = box_due[:granted]
+    boxes: dict[str, BoxChanges] = {}
+    for game_id, answer in _fetch_all(feed, BOXSCORE, box_due).items():
+        result.requests[BOXSCORE] += 1
+        metrics.record_game_feed(BOXSCORE, "request")
+        if isinstance(answer, GameFeedError):
+            _fault(result, BOXSCORE, game_id, answer.kind, str(answer))
+            continue
+        if seen.get(game_id, {}).get(BOXSCORE) == answer.fingerprint:
+            result.unchanged[BOXSCORE] += 1
+            metrics.record_game_feed(BOXSCORE, "unchanged")
+            continue
+        try:
+            box = parse_boxscore(answer.payload)
+        except PayloadError as exc:
+            _fault(result, BOXSCORE, game_id, "shape", str(exc))
+            continue
+        boxes[game_id] = ingest_boxscore(game_id, box)
+        _remember(game_id, BOXSCORE, answer.fingerprint)
+    for game_id in sorted(set(plays) | set(boxes)):
+        changes, fingerprint = plays.get(game_id, (PlayChanges(), ""))
+        box_changes = boxes.get(game_id, BoxChanges())
+        if changes.changed or box_changes.changed:
+            result.changed.append(game_id)
+            _announce(game_id, changes, box_changes)
+        if fingerprint:
+            _remember(game_id, PLAYBYPLAY, fingerprint)
+    return result
+
+
+def _has_plays(game_id: str) -> bool:
+    return Play.objects.filter(game_id=game_id, removed=False).exists()
+
+
+def _announce(game_id: str, changes: PlayChanges, box: BoxChanges) -> None:
+    with transaction.atomic():
+        seq = Game.objects.filter(pk=game_id).values_list("seq", flat=True).first() or 0
+        signals.announce_on_commit(
+            signals.plays_changed,
+            change=signals.PlaysChange(
+                game_id=game_id,
+                seq=seq,
+                previous=changes.previous,
+                plays=changes.pushed(),
+                removed=[p.action_number for p in changes.removed],
+                teams=box.teams,
+                players=box.players,
+            ),
+        )
+
+
+def follow_exclusively(feed: GameFeed | None = None) -> FollowResult | None:
+    """One follow-up at a time across workers (a Redis lock); None when one runs."""
+    lock = get_redis().lock(FOLLOW_LOCK_KEY, timeout=settings.POLL_LOCK_SECONDS)
+    try:
+        acquired = lock.acquire(blocking=False)
+    except RedisError as exc:
+        logger.warning("play-by-play lock unavailable (Redis: %s); following without it", exc)
+        return follow_games(feed)
+    if not acquired:
+        logger.info("play-by-play follow-up skipped: the previous one still runs")
+        return None
+    try:
+        return follow_games(feed)
+    finally:
+        with contextlib.suppress(LockError, RedisError):
+            lock.release()

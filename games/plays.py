@@ -1,0 +1,302 @@
+"""A game's plays and box-score lines, and the facts derived from the plays.
+
+``Play`` is one action of NBA's live play-by-play, unique per game and
+``actionNumber`` and ordered by ``orderNumber`` (NBA renumbers and edits actions after
+the fact; an action that vanishes from the feed is kept, marked ``removed``).
+``TeamBoxLine`` / ``PlayerBoxLine`` are the box score's lines, upserted on change.
+
+Game flow (one definition, from the plays in order, removed ones left out): the line
+score by period, lead changes, ties, the largest lead of each team, the current run and
+possession (``game_flow``). The models are registered by ``games.models``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+SCORING_ACTIONS = {"2pt": 2, "3pt": 3, "freethrow": 1}
+PLAY_LIST_FIELDS = (
+    "action_number",
+    "order_number",
+    "period",
+    "clock_seconds",
+    "team_id",
+    "team_tricode",
+    "person_id",
+    "player_name",
+    "action_type",
+    "sub_type",
+    "shot_result",
+    "description",
+    "score_home",
+    "score_away",
+    "possession",
+    "removed",
+)
+
+
+class PlayQuerySet(models.QuerySet["Play"]):
+    def present(self) -> PlayQuerySet:
+        """The plays the feed still has (not removed), in game order."""
+        return self.filter(removed=False).order_by("order_number", "action_number")
+
+
+class Play(models.Model):
+    game = models.ForeignKey("games.Game", on_delete=models.CASCADE, related_name="plays")
+    action_number = models.PositiveIntegerField()
+    order_number = models.PositiveBigIntegerField()
+    period = models.PositiveSmallIntegerField()
+    clock_seconds = models.FloatField(null=True, blank=True, help_text="Seconds left.")
+    elapsed_seconds = models.FloatField(help_text="Game seconds since tip-off.")
+    time_actual = models.DateTimeField(null=True, blank=True)
+    team_id = models.BigIntegerField(null=True, blank=True)
+    team_tricode = models.CharField(max_length=3, blank=True)
+    person_id = models.BigIntegerField(null=True, blank=True)
+    player_name = models.CharField(max_length=40, blank=True)
+    action_type = models.CharField(max_length=40)
+    sub_type = models.CharField(max_length=40, blank=True)
+    descriptor = models.CharField(max_length=40, blank=True)
+    shot_result = models.CharField(max_length=10, blank=True)
+    description = models.CharField(max_length=200, blank=True)
+    score_home = models.PositiveSmallIntegerField(default=0)
+    score_away = models.PositiveSmallIntegerField(default=0)
+    possession = models.BigIntegerField(
+        null=True, blank=True, help_text="Team id in possession during the action."
+    )
+    edited = models.DateTimeField(null=True, blank=True, help_text="NBA's own edit stamp.")
+    removed = models.BooleanField(
+        default=False, help_text="The action vanished from the feed (kept, never deleted)."
+    )
+    first_seen = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    objects = PlayQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["game", "order_number", "action_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["game", "action_number"], name="play_unique_action")
+        ]
+        indexes = [models.Index(fields=["game", "order_number"], name="play_game_order")]
+
+    def __str__(self) -> str:
+        return f"{self.game_id} #{self.action_number} {self.description}"
+
+    @property
+    def points(self) -> int:
+        """Points the action scored (a made shot or free throw), else 0."""
+        if self.shot_result != "Made":
+            return 0
+        return SCORING_ACTIONS.get(self.action_type, 0)
+
+    @property
+    def is_scoring(self) -> bool:
+        return self.points > 0
+
+
+class BoxLine(models.Model):
+    """The counting stats of one box-score line."""
+
+    seconds = models.FloatField(default=0, help_text="Time on the court.")
+    points = models.PositiveSmallIntegerField(default=0)
+    rebounds_offensive = models.PositiveSmallIntegerField(default=0)
+    rebounds_defensive = models.PositiveSmallIntegerField(default=0)
+    rebounds = models.PositiveSmallIntegerField(default=0)
+    assists = models.PositiveSmallIntegerField(default=0)
+    steals = models.PositiveSmallIntegerField(default=0)
+    blocks = models.PositiveSmallIntegerField(default=0)
+    turnovers = models.PositiveSmallIntegerField(default=0)
+    fouls = models.PositiveSmallIntegerField(default=0)
+    fg_made = models.PositiveSmallIntegerField(default=0)
+    fg_attempted = models.PositiveSmallIntegerField(default=0)
+    fg3_made = models.PositiveSmallIntegerField(default=0)
+    fg3_attempted = models.PositiveSmallIntegerField(default=0)
+    ft_made = models.PositiveSmallIntegerField(default=0)
+    ft_attempted = models.PositiveSmallIntegerField(default=0)
+    plus_minus = models.SmallIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    STAT_FIELDS = (
+        "seconds",
+        "points",
+        "rebounds_offensive",
+        "rebounds_defensive",
+        "rebounds",
+        "assists",
+        "steals",
+        "blocks",
+        "turnovers",
+        "fouls",
+        "fg_made",
+        "fg_attempted",
+        "fg3_made",
+        "fg3_attempted",
+        "ft_made",
+        "ft_attempted",
+        "plus_minus",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def minutes(self) -> str:
+        """Time on the court as "MM:SS"."""
+        whole = int(self.seconds)
+        return f"{whole // 60}:{whole % 60:02d}"
+
+
+class TeamBoxLine(BoxLine):
+    game = models.ForeignKey("games.Game", on_delete=models.CASCADE, related_name="team_lines")
+    side = models.CharField(max_length=4, choices=[("home", "home"), ("away", "away")])
+    team_id = models.BigIntegerField()
+    tricode = models.CharField(max_length=3)
+    in_bonus = models.BooleanField(null=True, blank=True)
+    timeouts_remaining = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    EXTRA_FIELDS = ("team_id", "tricode", "in_bonus", "timeouts_remaining")
+
+    class Meta:
+        ordering = ["game", "side"]
+        constraints = [
+            models.UniqueConstraint(fields=["game", "side"], name="team_line_unique_side")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.game_id} {self.tricode} {self.points}"
+
+
+class PlayerBoxLine(BoxLine):
+    game = models.ForeignKey("games.Game", on_delete=models.CASCADE, related_name="player_lines")
+    side = models.CharField(max_length=4, choices=[("home", "home"), ("away", "away")])
+    person_id = models.BigIntegerField()
+    name = models.CharField(max_length=40)
+    name_i = models.CharField(max_length=40, blank=True)
+    jersey = models.CharField(max_length=3, blank=True)
+    position = models.CharField(max_length=3, blank=True)
+    starter = models.BooleanField(default=False)
+    on_court = models.BooleanField(default=False)
+    played = models.BooleanField(default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    EXTRA_FIELDS = (
+        "side",
+        "name",
+        "name_i",
+        "jersey",
+        "position",
+        "starter",
+        "on_court",
+        "played",
+        "order",
+    )
+
+    class Meta:
+        ordering = ["game", "side", "order", "person_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["game", "person_id"], name="player_line_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.game_id} {self.name} {self.points}"
+
+
+# ---- game flow, derived from the plays -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """Unanswered points: ``side`` scored ``points`` since the other side last scored."""
+
+    side: str
+    points: int
+
+
+@dataclass
+class GameFlow:
+    line_score: dict[str, list[int]] = field(default_factory=lambda: {"home": [], "away": []})
+    lead_changes: int = 0
+    times_tied: int = 0
+    largest_lead: dict[str, int] = field(default_factory=lambda: {"home": 0, "away": 0})
+    run: Run | None = None
+    possession: int | None = None  # team id
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line_score": self.line_score,
+            "lead_changes": self.lead_changes,
+            "times_tied": self.times_tied,
+            "largest_lead": self.largest_lead,
+            "run": None if self.run is None else {"side": self.run.side, "points": self.run.points},
+            "possession": self.possession,
+        }
+
+
+def game_flow(plays: Iterable[Any], periods: int = 4) -> GameFlow:
+    """The flow of a game from its plays in game order (anything with ``period``,
+    ``score_home``, ``score_away``, ``possession``; removed plays already left out).
+
+    Scores are taken as the running maximum (a stale score on a late row never counts
+    as a change). A lead change is the lead passing to the other side (through a tie or
+    not); a tie is the score becoming level after 0-0; a side's largest lead is its
+    biggest margin at any moment; the run is the points one side scored since the other
+    last scored. The line score has the four regulation periods always and every
+    overtime period the plays reached.
+    """
+    flow = GameFlow()
+    home = away = 0
+    leader = ""
+    last_period = 0
+    period_base = {"home": 0, "away": 0}
+    totals: dict[int, tuple[int, int]] = {}
+    run_side, run_points = "", 0
+    for play in plays:
+        period = int(play.period)
+        if period != last_period:
+            period_base = {"home": home, "away": away}
+            last_period = period
+        new_home, new_away = max(home, int(play.score_home)), max(away, int(play.score_away))
+        if play.possession is not None:
+            flow.possession = int(play.possession) or None
+        if (new_home, new_away) != (home, away):
+            for side, gained in (("home", new_home - home), ("away", new_away - away)):
+                if gained:
+                    run_points = run_points + gained if run_side == side else gained
+                    run_side = side
+            home, away = new_home, new_away
+            if home == away:
+                flow.times_tied += 1
+            else:
+                now = "home" if home > away else "away"
+                if leader and now != leader:
+                    flow.lead_changes += 1
+                leader = now
+                flow.largest_lead[now] = max(flow.largest_lead[now], abs(home - away))
+        totals[period] = (home - period_base["home"], away - period_base["away"])
+    for period in range(1, max([periods, *totals]) + 1):
+        scored = totals.get(period, (0, 0))
+        flow.line_score["home"].append(scored[0])
+        flow.line_score["away"].append(scored[1])
+    flow.run = Run(run_side, run_points) if run_side else None
+    return flow
+
+
+def flow_of(game_id: str) -> GameFlow:
+    """The game flow of a stored game."""
+    plays = (
+        Play.objects.filter(game_id=game_id)
+        .present()
+        .only("period", "score_home", "score_away", "possession")
+    )
+    return game_flow(plays)
+
+
+def last_plays(game_id: str, count: int) -> Sequence[Play]:
+    """The game's last ``count`` present plays, in game order."""
+    rows = list(Play.objects.filter(game_id=game_id).present().reverse()[:count])
+    rows.reverse()
+    return rows

@@ -1,0 +1,292 @@
+"""Play-by-play and box-score storage on NBA.com's real recorded live payloads
+(tests/fixtures/live_pbp: three final games' PlayByPlay and BoxScore). The recorded games
+are all finished, so edits, removals and renumbering are SYNTHESISED from the real
+payloads here (labelled in each test): a real action with a changed field, a real action
+dropped from the list, real actions with swapped order numbers."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+from typing import Any
+
+import pytest
+
+from games.feed.parser import PayloadError
+from games.feed.playbyplay import parse_boxscore, parse_playbyplay
+from games.models import Game, Play, PlayerBoxLine, TeamBoxLine
+from games.play_services import ingest_boxscore, ingest_plays
+from games.plays import flow_of, game_flow, last_plays
+from support.live_pbp import GAMES, LIVE_PBP
+
+GAME = "0022400762"  # SAC 129 @ DAL 128, 1 OT
+
+
+def recorded(game_id: str, kind: str) -> dict[str, Any]:
+    with gzip.open(LIVE_PBP / f"{game_id}_{kind}.json.gz", "rt") as handle:
+        data: dict[str, Any] = json.load(handle)
+    return data
+
+
+def make_game(game_id: str) -> Game:
+    box = recorded(game_id, "boxscore")["game"]
+    home, away = box["homeTeam"], box["awayTeam"]
+    return Game.objects.create(
+        game_id=game_id,
+        game_date=GAMES[game_id],
+        home_team_id=home["teamId"],
+        home_tricode=home["teamTricode"],
+        home_city=home["teamCity"],
+        home_name=home["teamName"],
+        away_team_id=away["teamId"],
+        away_tricode=away["teamTricode"],
+        away_city=away["teamCity"],
+        away_name=away["teamName"],
+    )
+
+
+@pytest.mark.parametrize("game_id", sorted(GAMES))
+def test_the_parser_reads_every_real_action_in_order(game_id: str) -> None:
+    payload = recorded(game_id, "playbyplay")
+    actions = payload["game"]["actions"]
+    parsed_id, rows = parse_playbyplay(payload)
+
+    assert parsed_id == game_id
+    assert len(rows) == len({a["actionNumber"] for a in actions})
+    orders = [r.order_number for r in rows]
+    assert orders == sorted(orders)
+    box = recorded(game_id, "boxscore")["game"]
+    last = rows[-1]
+    assert (last.action_type, last.sub_type) == ("game", "end")
+    assert (last.score_home, last.score_away) == (
+        box["homeTeam"]["score"],
+        box["awayTeam"]["score"],
+    )
+    teams = {box["homeTeam"]["teamId"], box["awayTeam"]["teamId"]}
+    assert {r.possession for r in rows} - {None} == teams
+    assert all(r.time_actual is not None and r.time_actual.tzinfo for r in rows)
+    made = sum(1 for r in rows if r.shot_result == "Made" and r.action_type == "3pt")
+    assert (
+        made
+        == box["homeTeam"]["statistics"]["threePointersMade"]
+        + box["awayTeam"]["statistics"]["threePointersMade"]
+    )
+
+
+@pytest.mark.parametrize("game_id", sorted(GAMES))
+def test_the_parser_reads_the_real_box_score(game_id: str) -> None:
+    payload = recorded(game_id, "boxscore")
+    box = parse_boxscore(payload)
+
+    assert box.game_id == game_id and box.status == 3
+    for team, raw in zip(
+        box.teams, (payload["game"]["homeTeam"], payload["game"]["awayTeam"]), strict=True
+    ):
+        assert team.score == raw["score"] == team.stats.points
+        assert sum(team.periods) == team.score
+        assert sum(p.stats.points for p in team.players) == team.score
+        assert sum(p.stats.fg_made for p in team.players) == team.stats.fg_made
+        assert len([p for p in team.players if p.starter]) == 5
+        assert team.stats.seconds == 60 * (240 + 25 * (box.period - 4))
+    home, away = box.teams
+    assert home.stats.plus_minus == -away.stats.plus_minus == home.score - away.score
+    klay = (
+        next(p for p in box.teams[0].players if p.name == "Klay Thompson")
+        if game_id == GAME
+        else None
+    )
+    if klay is not None:  # PT26M27.96S, 19 points, 5 of 10 from three, -14
+        assert (
+            klay.stats.seconds,
+            klay.stats.points,
+            klay.stats.fg3_made,
+            klay.stats.plus_minus,
+        ) == (
+            1587.96,
+            19,
+            5,
+            -14,
+        )
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["<html>Access Denied</html>", {"meta": {}}, {"game": {"gameId": GAME}}, None],
+)
+def test_a_payload_that_is_not_play_by_play_is_refused(payload: Any) -> None:
+    with pytest.raises(PayloadError):
+        parse_playbyplay(payload)
+    with pytest.raises(PayloadError):
+        parse_boxscore(payload)
+
+
+@pytest.mark.django_db
+def test_ingesting_the_same_plays_twice_changes_nothing() -> None:
+    make_game(GAME)
+    _, rows = parse_playbyplay(recorded(GAME, "playbyplay"))
+
+    first = ingest_plays(GAME, rows)
+    again = ingest_plays(GAME, rows)
+
+    assert len(first.new) == len(rows) == Play.objects.filter(game_id=GAME).count()
+    assert not again.changed
+    assert ingest_plays(GAME, []).changed is False  # an empty answer withdraws nothing
+    assert Play.objects.filter(game_id=GAME, removed=False).count() == len(rows)
+
+
+@pytest.mark.django_db
+def test_a_poll_stores_only_the_new_plays() -> None:
+    make_game(GAME)
+    _, rows = parse_playbyplay(recorded(GAME, "playbyplay"))
+    ingest_plays(GAME, rows[:100])
+
+    changes = ingest_plays(GAME, rows[:130])
+
+    assert [p.action_number for p in changes.new] == [r.action_number for r in rows[100:130]]
+    assert changes.edited == changes.removed == []
+
+
+@pytest.mark.django_db
+def test_an_edited_action_updates_its_row() -> None:
+    """SYNTHESISED edit of a real payload: a made three turned into a made two (score
+    and description change, NBA's ``edited`` stamp moves), as the scorer's table does."""
+    make_game(GAME)
+    payload = recorded(GAME, "playbyplay")
+    ingest_plays(GAME, parse_playbyplay(payload)[1])
+    edited = copy.deepcopy(payload)
+    action = next(
+        a
+        for a in edited["game"]["actions"]
+        if a["actionType"] == "3pt" and a["shotResult"] == "Made"
+    )
+    action["actionType"], action["description"] = "2pt", action["description"].replace("3PT", "")
+    action["edited"] = "2025-02-11T05:00:00Z"
+
+    changes = ingest_plays(GAME, parse_playbyplay(edited)[1])
+
+    assert [p.action_number for p in changes.edited] == [action["actionNumber"]]
+    assert changes.new == changes.removed == []
+    row = Play.objects.get(game_id=GAME, action_number=action["actionNumber"])
+    assert (row.action_type, row.points, row.removed) == ("2pt", 2, False)
+    assert row.edited is not None and row.edited.hour == 5
+
+
+@pytest.mark.django_db
+def test_a_vanished_action_is_marked_removed_and_restored_if_it_returns() -> None:
+    """SYNTHESISED removal from a real payload: one real action dropped from the list."""
+    make_game(GAME)
+    payload = recorded(GAME, "playbyplay")
+    _, rows = parse_playbyplay(payload)
+    ingest_plays(GAME, rows)
+    dropped = rows[200]
+
+    changes = ingest_plays(GAME, [r for r in rows if r is not dropped])
+
+    assert [p.action_number for p in changes.removed] == [dropped.action_number]
+    assert Play.objects.filter(game_id=GAME).count() == len(rows)  # kept, never lost
+    assert Play.objects.get(game_id=GAME, action_number=dropped.action_number).removed
+    assert Play.objects.filter(game_id=GAME).present().count() == len(rows) - 1
+
+    back = ingest_plays(GAME, rows)
+    assert [p.action_number for p in back.edited] == [dropped.action_number]
+    assert not Play.objects.get(game_id=GAME, action_number=dropped.action_number).removed
+
+
+@pytest.mark.django_db
+def test_renumbered_actions_are_reordered() -> None:
+    """SYNTHESISED renumbering of a real payload: two neighbouring actions swap their
+    orderNumber (NBA inserts a late-entered action before an earlier-entered one)."""
+    make_game(GAME)
+    payload = recorded(GAME, "playbyplay")
+    ingest_plays(GAME, parse_playbyplay(payload)[1])
+    swapped = copy.deepcopy(payload)
+    first, second = swapped["game"]["actions"][50], swapped["game"]["actions"][51]
+    first["orderNumber"], second["orderNumber"] = second["orderNumber"], first["orderNumber"]
+
+    changes = ingest_plays(GAME, parse_playbyplay(swapped)[1])
+
+    assert sorted(p.action_number for p in changes.edited) == sorted(
+        [first["actionNumber"], second["actionNumber"]]
+    )
+    assert [p.order_number for p in changes.pushed()] == sorted(
+        p.order_number for p in changes.edited
+    )
+    numbers = list(
+        Play.objects.filter(game_id=GAME).present().values_list("action_number", flat=True)
+    )
+    assert numbers.index(second["actionNumber"]) < numbers.index(first["actionNumber"])
+
+
+@pytest.mark.parametrize("game_id", sorted(GAMES))
+def test_game_flow_from_the_plays_matches_the_real_box_score(game_id: str) -> None:
+    _, rows = parse_playbyplay(recorded(game_id, "playbyplay"))
+    box = recorded(game_id, "boxscore")["game"]
+    home, away = box["homeTeam"], box["awayTeam"]
+
+    flow = game_flow(rows)
+
+    assert flow.line_score["home"] == [p["score"] for p in home["periods"]]
+    assert flow.line_score["away"] == [p["score"] for p in away["periods"]]
+    assert flow.lead_changes == home["statistics"]["leadChanges"]
+    assert flow.times_tied == home["statistics"]["timesTied"]
+    assert flow.largest_lead == {
+        "home": home["statistics"]["biggestLead"],
+        "away": away["statistics"]["biggestLead"],
+    }
+
+
+def test_the_current_run_counts_unanswered_points() -> None:
+    """The last plays of the real SAC @ DAL game: who scored last, and how much in a row."""
+    _, rows = parse_playbyplay(recorded(GAME, "playbyplay"))
+    scoring = [r for r in rows if r.shot_result == "Made"]
+    flow = game_flow(rows)
+    last = scoring[-1]
+    side = (
+        "home"
+        if last.team_id == recorded(GAME, "boxscore")["game"]["homeTeam"]["teamId"]
+        else "away"
+    )
+    assert flow.run is not None and flow.run.side == side
+    # Recount the run by hand: points of ``side`` since the other side last scored.
+    home = away = 0
+    streak = 0
+    for r in rows:
+        gained_home, gained_away = max(r.score_home - home, 0), max(r.score_away - away, 0)
+        home, away = max(home, r.score_home), max(away, r.score_away)
+        mine, theirs = (gained_home, gained_away) if side == "home" else (gained_away, gained_home)
+        streak = 0 if theirs else streak + mine
+    assert flow.run.points == streak > 0
+
+
+@pytest.mark.django_db
+def test_flow_of_a_stored_game_leaves_removed_plays_out() -> None:
+    make_game(GAME)
+    _, rows = parse_playbyplay(recorded(GAME, "playbyplay"))
+    ingest_plays(GAME, rows)
+    assert flow_of(GAME).as_dict() == game_flow(rows).as_dict()
+    assert [p.action_number for p in last_plays(GAME, 3)] == [r.action_number for r in rows[-3:]]
+
+
+@pytest.mark.django_db
+def test_box_score_lines_are_upserted_on_change_only() -> None:
+    make_game(GAME)
+    payload = recorded(GAME, "boxscore")
+    box = parse_boxscore(payload)
+
+    first = ingest_boxscore(GAME, box)
+    again = ingest_boxscore(GAME, box)
+
+    players = sum(len(t.players) for t in box.teams)
+    assert (len(first.teams), len(first.players)) == (2, players)
+    assert not again.changed
+    assert PlayerBoxLine.objects.filter(game_id=GAME).count() == players
+    dal = TeamBoxLine.objects.get(game_id=GAME, side="home")
+    assert (dal.tricode, dal.points, dal.plus_minus) == ("DAL", 128, -1)
+
+    changed = copy.deepcopy(payload)
+    changed["game"]["homeTeam"]["players"][0]["statistics"]["assists"] += 1  # SYNTHESISED
+    later = ingest_boxscore(GAME, parse_boxscore(changed))
+    assert [p.name for p in later.players] == ["Klay Thompson"] and later.teams == []
+    klay = PlayerBoxLine.objects.get(game_id=GAME, name="Klay Thompson")
+    assert (klay.assists, klay.minutes, klay.starter) == (2, "26:27", True)
