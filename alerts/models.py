@@ -150,7 +150,10 @@ class Alert(models.Model):
     )
     rule = models.CharField(max_length=16, choices=Rule.choices)
     key = models.CharField(max_length=40, help_text="The occurrence (period, minute, run start).")
-    seq = models.PositiveBigIntegerField(unique=True, help_text="Board-level alert sequence.")
+    seq = models.PositiveBigIntegerField(
+        unique=True,
+        help_text="Alert sequence of its latest version (raised, active changed).",
+    )
     raised_at = models.DateTimeField(auto_now_add=True)
     period = models.PositiveSmallIntegerField(null=True, blank=True)
     clock_seconds = models.FloatField(null=True, blank=True, help_text="Seconds left.")
@@ -165,7 +168,7 @@ class Alert(models.Model):
     objects = AlertQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-seq"]
+        ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["game", "rule", "key"],

@@ -226,13 +226,17 @@ def evaluate_game(game_id: str) -> list[Alert]:
 
 
 def update_active(alerts: list[Alert], active: dict[tuple[str, str], bool]) -> None:
-    """Flip the ``active`` flag of ``alerts``; announce the change after commit."""
+    """Flip the ``active`` flag of ``alerts``, each a new version of the board's alerts
+    (its ``seq`` is the next alert sequence); announce the change after commit."""
     if not alerts:
         return
     with transaction.atomic():
-        for alert in alerts:
+        for alert in sorted(alerts, key=lambda a: a.pk):
             alert.active = active.get((alert.rule, alert.key), False)
-            Alert.objects.filter(pk=alert.pk).update(active=alert.active, updated_at=timezone.now())
+            alert.seq = next_alert_seq()  # a new version of the board's alerts
+            Alert.objects.filter(pk=alert.pk).update(
+                active=alert.active, seq=alert.seq, updated_at=timezone.now()
+            )
         announce_on_commit(signals.alerts_changed, alerts=alerts)
 
 

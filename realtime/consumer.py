@@ -20,7 +20,7 @@ from django.conf import settings
 from redis.exceptions import RedisError
 
 from games.models import Game
-from realtime import messages
+from realtime import messages, snapshots
 from realtime.guards.layer_watch import LayerWatch, watch_for
 from realtime.guards.limits import RateGuard, SocketSlot
 from realtime.guards.sessions import SessionWatch
@@ -41,8 +41,9 @@ MAX_RESYNC_GAMES = 500
 
 
 async def build_resync_frame() -> str:
-    """The snapshot a web process pushes to all its sockets after a Redis restart."""
-    return await snapshot_frame("resync")
+    """The snapshot a web process pushes to all its sockets after a Redis restart (a
+    staff socket's; an anonymous public socket builds its own, without the alerts)."""
+    return await snapshot_frame("resync", staff=True)
 
 
 def invalid_seqs(seqs: Any, given: bool = True) -> str | None:
@@ -106,12 +107,14 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
     rate: RateGuard
     allowed = False
     ended = False  # closed by the server: ignore what still arrives
+    staff = False  # a staff user's socket: in the alerts group, alerts in its snapshots
     slot: SocketSlot | None = None  # the per-user socket count (signed-in sockets)
     session: SessionWatch | None = None  # the watched session (signed-in, not public)
 
     def joined_groups(self) -> list[str]:
         own = [self.session.group] if self.session is not None else []
-        return [messages.SCOREBOARD_GROUP, *own, *self.subscriptions]
+        alerts = [messages.ALERTS_GROUP] if self.staff else []
+        return [messages.SCOREBOARD_GROUP, *alerts, *own, *self.subscriptions]
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Forward pushed frames straight away; everything else as channels does.
@@ -149,6 +152,9 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         self.allowed = True
         self.watch = watch_for(build_resync_frame)
         await self.channel_layer.group_add(messages.SCOREBOARD_GROUP, self.channel_name)
+        self.staff = bool(signed_in and user.is_staff)
+        if self.staff:
+            await self.channel_layer.group_add(messages.ALERTS_GROUP, self.channel_name)
         self.watch.add(self)
         if signed_in and not settings.WS_PUBLIC_STREAM:  # the public stream has no session to end
             session = self.scope.get("session")
@@ -160,7 +166,7 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
             )
             await self.channel_layer.group_add(self.session.group, self.channel_name)
             self.session.start()
-        await self.send(text_data=await snapshot_frame("connect"))
+        await self.send(text_data=await snapshot_frame("connect", staff=self.staff))
         SNAPSHOTS_SENT.labels("connect").inc()
 
     async def end_session(self) -> None:
@@ -199,6 +205,8 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         """Redis lost this socket's memberships (restart, failover): join again, resync."""
         for group in self.joined_groups():
             await self.channel_layer.group_add(group, self.channel_name)
+        if not self.staff:  # the shared frame is a staff socket's: no alerts here
+            snapshot_frame = await snapshots.snapshot_frame("resync")
         await self.send(text_data=snapshot_frame)
         SNAPSHOTS_SENT.labels("layer_restart").inc()
 
@@ -285,7 +293,7 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         if problem is not None:
             await self.send_json(messages.error_message("invalid_seq", problem))
             return
-        await self.send(text_data=await snapshot_frame("resync", seqs))
+        await self.send(text_data=await snapshot_frame("resync", seqs, staff=self.staff))
         SNAPSHOTS_SENT.labels("resync").inc()
 
     async def game_update(self, event: messages.LayerEvent) -> None:

@@ -124,7 +124,12 @@ class Socket:
         return reply
 
     def groups(self) -> set[str]:
-        return {messages.SCOREBOARD_GROUP, *(messages.game_group(g) for g in self.subscribed)}
+        # Every socket of the night is a staff user's: it is in the alerts group too.
+        return {
+            messages.SCOREBOARD_GROUP,
+            messages.ALERTS_GROUP,
+            *(messages.game_group(g) for g in self.subscribed),
+        }
 
     async def read(self, count: int) -> None:
         for _ in range(count):
