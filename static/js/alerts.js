@@ -24,10 +24,10 @@ export function gameName(alert, game) {
   return `${alert.away} @ ${alert.home}`;
 }
 
-// "4:00 Q4", "0:00 OT1", "" for an alert about no game moment.
+// "Q4 4:00" (as the cards say it), "OT 0:00", "" for an alert about no game moment.
 export function clockWords(alert, time) {
   if (alert.period === null || alert.period === undefined) return "";
-  return `${alert.clock} ${time.periodName(alert.period)}`.trim();
+  return `${time.periodName(alert.period)} ${alert.clock}`.trim();
 }
 
 export function notificationOf(alert, game) {
