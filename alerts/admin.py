@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.db import models
 
-from alerts.models import Alert, AlertSettings, Preferences
+from alerts.models import Alert, AlertSettings, Preferences, Webhook, WebhookDelivery
+from alerts.webhooks import host_of
 
 
 @admin.register(Preferences)
@@ -41,6 +43,54 @@ class AlertAdmin(admin.ModelAdmin):
     list_filter = ("rule", "active")
     search_fields = ("game__game_id", "game__home_tricode", "game__away_tricode", "text")
     readonly_fields = [f.name for f in Alert._meta.fields]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+class WebhookDeliveryInline(admin.TabularInline):
+    model = WebhookDelivery
+    extra = 0
+    can_delete = False
+    fields = ("alert", "status", "attempts", "last_status_code", "last_error", "delivered_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """Webhooks (the URL is validated on save: Webhook.clean); the list shows the host
+    only, the URL being a secret."""
+
+    list_display = ("name", "host", "rules", "active", "created_at")
+    inlines = [WebhookDeliveryInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.display(description="host")
+    def host(self, obj: Webhook) -> str:
+        return host_of(obj.url)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: one row per alert and webhook (read-only)."""
+
+    list_display = (
+        "alert",
+        "webhook",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "delivered_at",
+    )
+    list_filter = ("status", "webhook")
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
 
     def has_add_permission(self, request: object) -> bool:
         return False

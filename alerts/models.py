@@ -11,7 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from alerts.webhook_urls import validate_webhook_url
 
 
 class BoardSort(models.TextChoices):
@@ -179,3 +182,68 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.rule} {self.game_id or 'feed'} {self.key}"
+
+
+# --- webhooks --------------------------------------------------------------------------
+
+
+class Webhook(models.Model):
+    """An outgoing webhook (a team chat's incoming-webhook URL) and the rules it gets.
+
+    The URL is validated on save (``alerts.webhooks.validate_webhook_url``: https; http
+    and loopback only with DEBUG; in production a host resolving to a private, loopback
+    or link-local address is refused) and again before every request. The URL is a
+    secret (Slack's carries its token): it is never logged, only its host.
+    """
+
+    name = models.CharField(max_length=80)
+    url = models.URLField(max_length=500, help_text="e.g. a Slack incoming-webhook URL (https).")
+    rules = models.JSONField(
+        default=list, blank=True, help_text='Rules to send (e.g. ["clutch"]); empty: every rule.'
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        validate_webhook_url(self.url)
+        unknown = set(self.rules) - set(Rule.values) if isinstance(self.rules, list) else {1}
+        if unknown:
+            raise ValidationError({"rules": f"a list of rules out of {sorted(Rule.values)}"})
+
+    def wants(self, rule: str) -> bool:
+        return self.active and (not self.rules or rule in self.rules)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "pending"
+    DELIVERED = "delivered", "delivered"
+    FAILED = "failed", "failed (gave up)"
+
+
+class WebhookDelivery(models.Model):
+    """One alert to one webhook: at most one row, sent until a 2xx (then never again)."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["webhook", "alert"], name="delivery_once_per_alert")
+        ]
+
+    def __str__(self) -> str:
+        return f"alert #{self.alert_id} to {self.webhook}: {self.status}"

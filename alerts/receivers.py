@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from alerts.tasks import evaluate_alerts
+from alerts import signals as alerts_signals
+from alerts.models import Alert
+from alerts.tasks import evaluate_alerts, queue_webhooks
 from games import signals as games_signals
 from predictions import signals as predictions_signals
 from predictions.models import MinuteForecast, Prediction
@@ -28,8 +30,14 @@ def on_minute_forecast_made(sender: Any, forecast: MinuteForecast, **kwargs: Any
     queue_evaluation([forecast.game_id])
 
 
+def on_alert_raised(sender: Any, alert: Alert, **kwargs: Any) -> None:
+    """A new alert (after its commit): its webhook deliveries, off the request path."""
+    queue_webhooks.delay(alert.pk)
+
+
 def connect() -> None:
     uid = "alerts"
     games_signals.games_changed.connect(on_games_changed, dispatch_uid=uid)
     predictions_signals.prediction_changed.connect(on_prediction_changed, dispatch_uid=uid)
     predictions_signals.minute_forecast_made.connect(on_minute_forecast_made, dispatch_uid=uid)
+    alerts_signals.alert_raised.connect(on_alert_raised, dispatch_uid=uid)

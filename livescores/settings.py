@@ -213,6 +213,7 @@ FEED_TIMEOUT_SECONDS = _positive("FEED_TIMEOUT_SECONDS", float, 5.0)
 POLL_SYNCHRONOUS_COMMIT = _read("POLL_SYNCHRONOUS_COMMIT", bool, False)
 POLL_LOCK_SECONDS = _positive("POLL_LOCK_SECONDS", int, 30)
 ALERT_FEED_CHECK_SECONDS = _positive("ALERT_FEED_CHECK_SECONDS", float, 15.0)
+ALERT_WEBHOOK_TIMEOUT_SECONDS = _positive("ALERT_WEBHOOK_TIMEOUT_SECONDS", float, 5.0)
 CELERY_BEAT_SCHEDULE = {
     "poll scoreboard": {
         "task": "games.tasks.poll_scoreboard",

@@ -9,7 +9,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["livescores", "games", "predictions", "realtime", "dashboard", "forecasting"]
+PACKAGES = [
+    "livescores",
+    "games",
+    "predictions",
+    "alerts",
+    "realtime",
+    "dashboard",
+    "forecasting",
+]
 SEVERITY_MEDIUM_UP = ["--severity-level", "medium"]
 
 
