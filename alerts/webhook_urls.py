@@ -20,7 +20,7 @@ Resolver = Callable[[str], list[str]]
 
 def resolve_host(host: str) -> list[str]:
     """Every address ``host`` resolves to."""
-    return sorted({info[4][0] for info in socket.getaddrinfo(host, None)})
+    return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None)})
 
 
 def refused_address(address: str) -> bool:

@@ -60,7 +60,8 @@ def test_the_evaluation_is_queued_after_the_polls_commit_and_raises_once(
     assert [(a.rule, a.key, a.seq, a.period, a.clock_seconds) for a in alerts] == [
         (Rule.CLUTCH, "P4", 1, 4, 240.0)
     ]
-    assert alerts[0].text.endswith("97-100 " + alerts[0].game.home_tricode + ", 4:00 left in Q4")
+    home = Game.objects.get().home_tricode
+    assert alerts[0].text.endswith(f"97-100 {home}, 4:00 left in Q4")
     assert [a.pk for a in raised] == [alerts[0].pk]  # announced once, after its commit
 
 

@@ -101,10 +101,11 @@ def two_alerts() -> list[Alert]:
     ingest_scoreboard(parse_scoreboard(board(at_minute(44, 100, 97))))
     game = Game.objects.get()
     moment = Moment(4, 240, 2640, 100, 97)
-    return [
+    raised = [
         raise_alert(game, Candidate("clutch", "P4", "Clutch time: BOS 97-100 PHI", moment)),
         raise_alert(game, Candidate("run", "home@60", "Run: PHI on a 10-0 run", moment)),
     ]
+    return [alert for alert in raised if alert is not None]
 
 
 @pytest.mark.django_db
