@@ -8,6 +8,7 @@ urlpatterns = [
     path("nights/<str:day>/", views.night, name="night"),
     path("games/<str:game_id>/", views.game_detail, name="game-detail"),
     path("status.json", views.status, name="system-status"),
+    path("alerts/preferences/", views.alert_preferences, name="alert-preferences"),
     path("models/", views.models, name="model-cards"),
     path("accuracy/", accuracy_views.accuracy, name="accuracy"),
     path("favicon.ico", views.favicon, name="favicon"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_POST
 
+from alerts.models import Preferences, Rule
 from dashboard import services
 from games.models import Game
 from predictions.models import Prediction
@@ -42,8 +45,49 @@ def _night_context(day: dt.date, *, live: bool) -> dict[str, Any]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The current night (the replay's night in replay), live."""
     context = _night_context(services.current_night(), live=True)
-    context.update(board=services.board_data(), status=services.system_status())
+    context.update(
+        board=services.board_data(),
+        status=services.system_status(),
+        alert_preferences=alert_preferences_data(Preferences.of(request.user)),
+    )
     return render(request, "dashboard/dashboard.html", context)
+
+
+def alert_preferences_data(preferences: Preferences) -> dict[str, Any]:
+    """What the alerts panel needs of the user's preferences (json_script)."""
+    return {
+        "quiet": preferences.alerts_quiet,
+        "rules_off": list(preferences.alert_rules_off),
+        "notify_rules": list(preferences.notify_rules),
+        "rules": [[value, label] for value, label in Rule.choices],
+    }
+
+
+@staff_required
+@require_POST
+def alert_preferences(request: HttpRequest) -> JsonResponse:
+    """Save the user's alert preferences (JSON: quiet, rules_off, notify_rules; the
+    CSRF token in X-CSRFToken). Unknown rules are refused."""
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"error": "not JSON"}, status=400)
+    if not isinstance(data, dict):
+        return JsonResponse({"error": "an object is expected"}, status=400)
+    preferences = Preferences.of(request.user)
+    known = set(Rule.values)
+    for field, attribute in (("rules_off", "alert_rules_off"), ("notify_rules", "notify_rules")):
+        if field in data:
+            rules = data[field]
+            if not isinstance(rules, list) or not set(rules) <= known:
+                return JsonResponse({"error": f"{field}: a list of {sorted(known)}"}, status=400)
+            setattr(preferences, attribute, sorted(set(rules)))
+    if "quiet" in data:
+        if not isinstance(data["quiet"], bool):
+            return JsonResponse({"error": "quiet: true or false"}, status=400)
+        preferences.alerts_quiet = data["quiet"]
+    preferences.save()
+    return JsonResponse(alert_preferences_data(preferences))
 
 
 @staff_required

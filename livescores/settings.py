@@ -221,13 +221,21 @@ FEED_TIMEOUT_SECONDS = _positive("FEED_TIMEOUT_SECONDS", float, 5.0)
 # re-derivable from the feed, so a crash costs at most the last fraction of a second.
 POLL_SYNCHRONOUS_COMMIT = _read("POLL_SYNCHRONOUS_COMMIT", bool, False)
 POLL_LOCK_SECONDS = _positive("POLL_LOCK_SECONDS", int, 30)
+ALERT_FEED_CHECK_SECONDS = _positive("ALERT_FEED_CHECK_SECONDS", float, 15.0)
+ALERT_WEBHOOK_TIMEOUT_SECONDS = _positive("ALERT_WEBHOOK_TIMEOUT_SECONDS", float, 5.0)
 CELERY_BEAT_SCHEDULE = {
     "poll scoreboard": {
         "task": "games.tasks.poll_scoreboard",
         "schedule": POLL_INTERVAL_SECONDS,
         # A poll that waited longer than one interval is stale: the next one is due.
         "options": {"expires": POLL_INTERVAL_SECONDS},
-    }
+    },
+    # Feed trouble (alerts): a failing poll announces nothing, so the beat asks.
+    "check feed": {
+        "task": "alerts.tasks.check_feed",
+        "schedule": ALERT_FEED_CHECK_SECONDS,
+        "options": {"expires": ALERT_FEED_CHECK_SECONDS},
+    },
 }
 REPLAY_FILE = Path(env.str("REPLAY_FILE", default=str(BASE_DIR / "data" / "replay_night.json")))
 REPLAY_ARCHIVE = Path(

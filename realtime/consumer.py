@@ -23,7 +23,7 @@ from django.conf import settings
 from redis.exceptions import RedisError
 
 from games.models import Game
-from realtime import messages
+from realtime import messages, snapshots
 from realtime.guards import server
 from realtime.guards.keys import (
     KeyWatch,
@@ -61,8 +61,9 @@ MAX_RESYNC_GAMES = 500
 
 
 async def build_resync_frame() -> str:
-    """The snapshot a web process pushes to all its sockets after a Redis restart."""
-    return await snapshot_frame("resync")
+    """The snapshot a web process pushes to all its sockets after a Redis restart (a
+    staff socket's; an anonymous public socket builds its own, without the alerts)."""
+    return await snapshot_frame("resync", staff=True)
 
 
 def invalid_seqs(seqs: Any, given: bool = True) -> str | None:
@@ -145,12 +146,14 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
     rate: RateGuard
     allowed = False
     ended = False  # closed by the server: ignore what still arrives
+    staff = False  # a staff user's socket: in the alerts group, alerts in its snapshots
     slot: SocketSlot | None = None  # the per-user or per-key socket count
     session: SessionWatch | None = None  # the watched session or API key (KeyWatch)
 
     def joined_groups(self) -> list[str]:
         own = [self.session.group] if self.session is not None else []
-        return [messages.SCOREBOARD_GROUP, *own, *self.subscriptions]
+        alerts = [messages.ALERTS_GROUP] if self.staff else []
+        return [messages.SCOREBOARD_GROUP, *alerts, *own, *self.subscriptions]
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Forward pushed frames straight away; everything else as channels does.
@@ -188,6 +191,7 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
                 return
             self.slot = slot
         watch = None
+        self.staff = bool(signed_in and user.is_staff)  # API-key sockets never are
         if signed_in and not settings.WS_PUBLIC_STREAM:  # the public stream has no session to end
             session = self.scope.get("session")
             watch = SessionWatch(
@@ -240,12 +244,14 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         server.track(self)  # closed with 1001 when the process stops
         self.watch = watch_for(build_resync_frame)
         await self.channel_layer.group_add(messages.SCOREBOARD_GROUP, self.channel_name)
+        if self.staff:
+            await self.channel_layer.group_add(messages.ALERTS_GROUP, self.channel_name)
         self.watch.add(self)
         if watch is not None:
             self.session = watch
             await self.channel_layer.group_add(watch.group, self.channel_name)
             watch.start()
-        await self.send(text_data=await snapshot_frame("connect"))
+        await self.send(text_data=await snapshot_frame("connect", staff=self.staff))
         SNAPSHOTS_SENT.labels("connect").inc()
 
     async def end_key(self, key_id: Any) -> None:
@@ -289,6 +295,8 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
         """Redis lost this socket's memberships (restart, failover): join again, resync."""
         for group in self.joined_groups():
             await self.channel_layer.group_add(group, self.channel_name)
+        if not self.staff:  # the shared frame is a staff socket's: no alerts here
+            snapshot_frame = await snapshots.snapshot_frame("resync")
         await self.send(text_data=snapshot_frame)
         SNAPSHOTS_SENT.labels("layer_restart").inc()
 
@@ -399,7 +407,9 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
             return
         if named is None or messages.game_group(named) not in self.subscriptions:
             detail = f"subscribe to {reprlib.repr(game_id)} first"
-            await self.send_json(messages.error_message("not_subscribed", detail, named, request_id))
+            await self.send_json(
+                messages.error_message("not_subscribed", detail, named, request_id)
+            )
             return
         answer = await read_plays(named, after)
         if answer is None:
@@ -423,7 +433,7 @@ class ScoresConsumer(AsyncJsonWebsocketConsumer):
                 messages.error_message("invalid_seq", problem, request_id=request_id)
             )
             return
-        frame = await snapshot_frame("resync", seqs)
+        frame = await snapshot_frame("resync", seqs, staff=self.staff)
         await self.send(text_data=messages.with_request_id(frame, request_id))
         SNAPSHOTS_SENT.labels("resync").inc()
 

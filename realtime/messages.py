@@ -23,6 +23,10 @@ from games.minutes import PREDICTION_MINUTE
 # current on.
 API_VERSION = 2
 SCOREBOARD_GROUP = "scoreboard"
+ALERTS_GROUP = "alerts"  # every staff socket (alert messages, x-audience staff)
+# A snapshot carries tonight's newest alerts, at most this many (every active one among
+# them): the same size all night.
+SNAPSHOT_ALERTS = 30
 # A snapshot carries at most this many points of a game's curve (spread over the game,
 # always the newest); ``subscribed`` carries every point.
 SNAPSHOT_CURVE_POINTS = 24
@@ -206,6 +210,27 @@ class BoardPayload(TypedDict):
     version: int
 
 
+class AlertPayload(TypedDict):
+    """One alert (docs/schemas/common.json ``alert``)."""
+
+    id: int
+    seq: int  # the board-level alert sequence of this version of the alert
+    game_id: str | None
+    rule: str
+    rule_text: str
+    key: str
+    text: str
+    home: str
+    away: str
+    period: int | None
+    clock: str
+    clock_seconds: float | None
+    home_score: int | None
+    away_score: int | None
+    raised_at: str
+    active: bool
+
+
 class Envelope(TypedDict):
     type: str
     version: int
@@ -217,6 +242,20 @@ class SnapshotMessage(Envelope):
     board: BoardPayload
     games: list[GameWithHistory]
     current: list[str]  # on the board, left out: the client's seq for them is current
+
+
+class StaffSnapshotMessage(SnapshotMessage):
+    """What a staff socket's snapshot adds: the alerts and their sequence."""
+
+    alert_seq: int
+    alerts: list[AlertPayload]
+
+
+class AlertMessage(Envelope):
+    """An alert raised, or its ``active`` flag changed (``x-seq: alerts``, staff)."""
+
+    alert_seq: int
+    alert: AlertPayload
 
 
 class BoardMessage(Envelope):
@@ -398,6 +437,11 @@ def forecast_update_message(
 ) -> ForecastUpdateMessage:
     """The forecast of a minute that just closed (its own version of the game)."""
     return {**_envelope("forecast.update"), "game_id": game_id, "seq": seq, "forecast": forecast}
+
+
+def alert_message(alert: AlertPayload) -> AlertMessage:
+    """The next version of the board's alerts: its ``alert_seq`` is the alert's ``seq``."""
+    return {**_envelope("alert"), "alert_seq": alert["seq"], "alert": alert}
 
 
 def error_message(

@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from alerts.models import Alert, AlertSequence
 from games.feed.types import GameStatus
 from games.minutes import PREDICTION_MINUTE
 from games.models import Board, Game, MinuteDifferential, Play, PlayerBoxLine, TeamBoxLine
 from games.plays import BoxLine, GameFlow, flow_of, last_plays
 from predictions.models import MinuteForecast, Prediction
 from realtime.messages import (
+    SNAPSHOT_ALERTS,
+    AlertPayload,
     BoardPayload,
     BoxScorePayload,
     FlowPayload,
@@ -297,3 +300,48 @@ def plays_after(game_id: str, after: int, limit: int) -> tuple[list[PlayPayload]
     """Up to ``limit`` present plays with an orderNumber above ``after``; True if more."""
     rows = list(Play.objects.filter(game_id=game_id, order_number__gt=after).present()[: limit + 1])
     return [play_payload(p) for p in rows[:limit]], len(rows) > limit
+
+
+def alert_clock(seconds: float | None) -> str:
+    """The game clock of an alert, ``4:00`` (``0:00`` at a period's end; "" for none)."""
+    if seconds is None:
+        return ""
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def alert_payload(alert: Alert) -> AlertPayload:
+    """An alert as the WebSocket API carries it (one size: no field grows)."""
+    game = alert.game
+    return {
+        "id": alert.pk,
+        "seq": alert.seq,
+        "game_id": alert.game_id,
+        "rule": alert.rule,
+        "rule_text": alert.get_rule_display(),
+        "key": alert.key,
+        "text": alert.text,
+        "home": game.home_tricode if game is not None else "",
+        "away": game.away_tricode if game is not None else "",
+        "period": alert.period,
+        "clock": alert_clock(alert.clock_seconds),
+        "clock_seconds": alert.clock_seconds,
+        "home_score": alert.home_score,
+        "away_score": alert.away_score,
+        "raised_at": alert.raised_at.isoformat(),
+        "active": alert.active,
+    }
+
+
+def tonights_alerts(game_ids: Sequence[str]) -> tuple[int, list[AlertPayload]]:
+    """The board's alert sequence and its newest alerts (tonight's games and feed
+    trouble), newest first: every active one, then the newest others, at most
+    ``SNAPSHOT_ALERTS`` in all (three queries). The sequence is read first, so an alert
+    committed meanwhile is either listed or arrives as the next ``alert`` message."""
+    seq = AlertSequence.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+    mine = Alert.objects.filter(Q(game_id__in=list(game_ids)) | Q(game__isnull=True))
+    mine = mine.select_related("game").order_by("-id")
+    active = list(mine.filter(active=True)[:SNAPSHOT_ALERTS])
+    others = list(mine.filter(active=False)[: SNAPSHOT_ALERTS - len(active)])
+    newest = sorted([*active, *others], key=lambda alert: -alert.pk)
+    return seq, [alert_payload(a) for a in newest]

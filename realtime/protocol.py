@@ -9,10 +9,14 @@ annotations every client can read:
                bumping message, and carries that ``seq``; it never makes one;
   ``board``    it is about tonight's board (which games it holds), versioned by the
                board version (``board.version``), not by a game's ``seq``;
+  ``alerts``   it is the next version of the board's alerts (``alert_seq`` = the
+               previous + 1, the board-level alert sequence), never a game's ``seq``;
   ``none``     no version (acknowledgements, errors).
 ``x-audience`` — who receives it:
   ``all``          every open socket (the scoreboard group);
   ``subscribers``  the sockets subscribed to the game;
+  ``staff``        every staff socket (the alerts group; with WS_PUBLIC_STREAM an
+                   anonymous socket is not in it);
   ``requester``    the one socket that connected or asked.
 
 The rule (enforced by ``tests/realtime`` and checked here at import): a message that
@@ -35,10 +39,10 @@ from typing import Any, Literal
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "docs" / "schemas"
 SHARED_SCHEMA = "common"  # definitions only, not a message
 
-SeqRule = Literal["bumps", "carries", "board", "none"]
-Audience = Literal["all", "subscribers", "requester"]
-SEQ_RULES: tuple[SeqRule, ...] = ("bumps", "carries", "board", "none")
-AUDIENCES: tuple[Audience, ...] = ("all", "subscribers", "requester")
+SeqRule = Literal["bumps", "carries", "board", "alerts", "none"]
+Audience = Literal["all", "subscribers", "staff", "requester"]
+SEQ_RULES: tuple[SeqRule, ...] = ("bumps", "carries", "board", "alerts", "none")
+AUDIENCES: tuple[Audience, ...] = ("all", "subscribers", "staff", "requester")
 
 
 class ProtocolError(ValueError):
@@ -60,6 +64,8 @@ def rule_of(kind: str, schema: dict[str, Any]) -> MessageRule:
         raise ProtocolError(f"{kind}: x-audience must be one of {AUDIENCES}, not {audience!r}")
     if seq == "bumps" and audience != "all":
         raise ProtocolError(f"{kind}: bumps a game's seq but goes to {audience}, not all")
+    if seq == "alerts" and audience not in ("staff", "all"):
+        raise ProtocolError(f"{kind}: versions the alerts but goes to {audience}, not staff")
     return MessageRule(kind, seq, audience)
 
 

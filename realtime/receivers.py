@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from alerts import signals as alerts_signals
+from alerts.models import Alert
 from games import signals as games_signals
 from games.models import Board
 from games.plays import flow_of
@@ -16,6 +18,7 @@ from predictions import signals as predictions_signals
 from predictions.models import MinuteForecast, Prediction
 from realtime import broadcast, messages
 from realtime.payloads import (
+    alert_payload,
     board_payload,
     flow_payload,
     forecast_payload,
@@ -97,6 +100,19 @@ def on_plays_changed(sender: Any, change: games_signals.PlaysChange, **kwargs: A
     broadcast.send_now([(messages.game_group(change.game_id), outgoing)])
 
 
+def on_alert_raised(sender: Any, alert: Alert, **kwargs: Any) -> None:
+    """A new alert, to every staff socket (the alerts group); never a game's version."""
+    message = messages.alert_message(alert_payload(alert))
+    broadcast.send_now([(messages.ALERTS_GROUP, [message])])
+
+
+def on_alerts_changed(sender: Any, alerts: list[Alert], **kwargs: Any) -> None:
+    """Alerts whose condition started or stopped holding: each its next alert version."""
+    ordered = sorted(alerts, key=lambda alert: alert.seq)
+    batch = [messages.alert_message(alert_payload(alert)) for alert in ordered]
+    broadcast.send_now([(messages.ALERTS_GROUP, batch)])
+
+
 def connect() -> None:
     uid = "realtime"
     games_signals.games_changed.connect(on_games_changed, dispatch_uid=uid)
@@ -104,3 +120,5 @@ def connect() -> None:
     games_signals.plays_changed.connect(on_plays_changed, dispatch_uid=uid)
     predictions_signals.prediction_changed.connect(on_prediction_changed, dispatch_uid=uid)
     predictions_signals.minute_forecast_made.connect(on_minute_forecast_made, dispatch_uid=uid)
+    alerts_signals.alert_raised.connect(on_alert_raised, dispatch_uid=uid)
+    alerts_signals.alerts_changed.connect(on_alerts_changed, dispatch_uid=uid)

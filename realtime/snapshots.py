@@ -27,7 +27,7 @@ from channels.db import database_sync_to_async
 from games.models import Board
 from realtime import messages
 from realtime.metrics import SNAPSHOT_BUILDS
-from realtime.payloads import board_payload, current_games, games_with_history
+from realtime.payloads import board_payload, current_games, games_with_history, tonights_alerts
 
 logger = logging.getLogger(__name__)
 
@@ -99,12 +99,17 @@ class BuiltSnapshot:
     order: tuple[str, ...]  # game ids in board order
     seqs: Mapping[str, int]
     encoded: Mapping[str, str]  # game id -> the game object as JSON
+    alerts: str = ""  # staff sockets: ', "alert_seq": n, "alerts": [...]', encoded once
 
     def frame(
-        self, reason: Literal["connect", "resync"], client_seqs: Mapping[str, int] | None = None
+        self,
+        reason: Literal["connect", "resync"],
+        client_seqs: Mapping[str, int] | None = None,
+        staff: bool = False,
     ) -> str:
         """The snapshot frame for one client: every game, or (with the client's ``seqs``)
-        the games whose ``seq`` the client does not have; the others are ``current``."""
+        the games whose ``seq`` the client does not have; the others are ``current``.
+        A staff socket's also carries tonight's alerts and the alert sequence."""
         if client_seqs is None:
             changed, current = list(self.order), []
         else:
@@ -113,19 +118,23 @@ class BuiltSnapshot:
         head = messages.snapshot_message([], self.board, reason, current)
         del head["games"]  # type: ignore[misc]
         games = ",".join(self.encoded[g] for g in changed)
-        return f'{json.dumps(head)[:-1]}, "games": [{games}]}}'
+        alerts = self.alerts if staff else ""
+        return f'{json.dumps(head)[:-1]}, "games": [{games}]{alerts}}}'
 
 
 def read_snapshot() -> BuiltSnapshot:
-    """Tonight's board from the database (three queries: board, games, curves)."""
+    """Tonight's board from the database (six queries: board, games, curves, the alert
+    sequence, the active and the other alerts)."""
     board = Board.current()
     games = games_with_history(current_games(), curve_points=messages.SNAPSHOT_CURVE_POINTS)
+    alert_seq, alerts = tonights_alerts([g["game_id"] for g in games])
     SNAPSHOT_BUILDS.inc()
     return BuiltSnapshot(
         board=board_payload(board),
         order=tuple(g["game_id"] for g in games),
         seqs={g["game_id"]: g["seq"] for g in games},
         encoded={g["game_id"]: json.dumps(g) for g in games},
+        alerts=f', "alert_seq": {alert_seq}, "alerts": {json.dumps(alerts)}',
     )
 
 
@@ -144,7 +153,9 @@ def shared_snapshots() -> SharedBuild[BuiltSnapshot]:
 
 
 async def snapshot_frame(
-    reason: Literal["connect", "resync"], client_seqs: Mapping[str, int] | None = None
+    reason: Literal["connect", "resync"],
+    client_seqs: Mapping[str, int] | None = None,
+    staff: bool = False,
 ) -> str:
     built = await shared_snapshots().get()
-    return built.frame(reason, client_seqs)
+    return built.frame(reason, client_seqs, staff)

@@ -21,6 +21,11 @@ def bumping_types() -> frozenset[str]:
     return frozenset(kind for kind, rule in rules().items() if rule.seq == "bumps")
 
 
+def alert_types() -> frozenset[str]:
+    """The types versioned by the board-level alert sequence (``x-seq: alerts``)."""
+    return frozenset(kind for kind, rule in rules().items() if rule.seq == "alerts")
+
+
 @dataclass
 class ClientState:
     seqs: dict[str, int] = field(default_factory=dict)
@@ -31,10 +36,13 @@ class ClientState:
     newest_play: dict[str, int] = field(default_factory=dict)  # game id -> orderNumber
     boxscores: dict[str, dict[str, Any]] = field(default_factory=dict)  # teams, players, flow
     board: dict[str, Any] | None = None
+    alerts: dict[int, dict[str, Any]] = field(default_factory=dict)  # alert id -> alert
+    alert_seq: int = 0  # the last board-level alert version applied (staff sockets)
     gaps: int = 0
     play_gaps: int = 0
     stale: int = 0
     bumps: frozenset[str] = field(default_factory=bumping_types)
+    alert_types: frozenset[str] = field(default_factory=alert_types)
 
     def apply(self, message: dict[str, Any]) -> Outcome:
         """Apply one server message; ``gap`` means: ask for a resync."""
@@ -46,6 +54,8 @@ class ClientState:
             return self.apply_version(message)
         if kind == "board":
             return self.apply_board(message)
+        if kind in self.alert_types:
+            return self.apply_alert(message)
         if kind == "pattern_progress":
             if message["seq"] > self.seqs.get(message["game_id"], 0):
                 self.gaps += 1
@@ -107,6 +117,9 @@ class ClientState:
         """Replace what changed, keep what is current, drop what left the board; returns
         the games taken from the snapshot (a follower re-subscribes to those)."""
         self.board = message["board"]
+        if "alert_seq" in message:  # a staff socket's snapshot: the alerts, replaced
+            self.alert_seq = message["alert_seq"]
+            self.alerts = {alert["id"]: alert for alert in message["alerts"]}
         keep = set(message["current"])
         taken = []
         for game in message["games"]:
@@ -132,6 +145,19 @@ class ClientState:
             return "gap"  # a board version, or a game's first version, was missed
         self.board = message["board"]
         self._drop(listed)
+        return "applied"
+
+    def apply_alert(self, message: dict[str, Any]) -> Outcome:
+        """The next version of the board's alerts (``alert_seq`` = last + 1): upsert it."""
+        seq = message["alert_seq"]
+        if seq <= self.alert_seq:
+            self.stale += 1
+            return "stale"
+        if seq > self.alert_seq + 1:
+            self.gaps += 1
+            return "gap"  # an alert (or an alert's change) was missed: resync
+        self.alert_seq = seq
+        self.alerts[message["alert"]["id"]] = message["alert"]
         return "applied"
 
     def _drop(self, keep: set[str]) -> None:

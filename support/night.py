@@ -60,7 +60,9 @@ class PollRecord:
 @dataclass
 class TaskRecord:
     """What a task did after a poll: one game-minute's forecast (``forecast``), a game's
-    minute-18 prediction (``prediction``) or a poll's outcomes (``outcomes``)."""
+    minute-18 prediction (``prediction``), a poll's outcomes (``outcomes``) or the alert
+    rules over the games the poll and its forecasts changed (``alerts``, run once after
+    them, as a worker would pick the queued evaluations up)."""
 
     tick: int
     kind: str
@@ -122,7 +124,12 @@ class Socket:
         return reply
 
     def groups(self) -> set[str]:
-        return {messages.SCOREBOARD_GROUP, *(messages.game_group(g) for g in self.subscribed)}
+        # Every socket of the night is a staff user's: it is in the alerts group too.
+        return {
+            messages.SCOREBOARD_GROUP,
+            messages.ALERTS_GROUP,
+            *(messages.game_group(g) for g in self.subscribed),
+        }
 
     async def read(self, count: int) -> None:
         for _ in range(count):
@@ -145,10 +152,12 @@ class Socket:
 
 
 def _rows() -> dict[str, list[dict[str, Any]]]:
+    from alerts.models import Alert
     from games.models import Board, Game, MinuteDifferential, PollRun, Snapshot
     from predictions.models import MinuteForecast, Prediction
 
     tables = {
+        "alert": Alert.objects.order_by("seq"),
         "game": Game.objects.order_by("pk"),
         "snapshot": Snapshot.objects.order_by("game_id", "elapsed_seconds", "status", "id"),
         "minute": MinuteDifferential.objects.order_by("game_id", "minute"),
@@ -161,6 +170,8 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
 
 
 async def _play(cookie: bytes) -> RecordedNight:
+    from alerts import receivers as alert_receivers
+    from alerts import services as alert_services
     from games.feed.select import build_replay_feed
     from games.services import poll_scoreboard
     from predictions import services as prediction_services
@@ -192,18 +203,27 @@ async def _play(cookie: bytes) -> RecordedNight:
 
         return run
 
+    pending_alerts: list[str] = []
+
     def poll(tick: int) -> None:
         current.append(PollRecord(tick, 0))
         before = len(tasks)
         with CaptureQueriesContext(connection) as queries:
             poll_scoreboard(feed)
         current[-1].queries = len(queries) - sum(t.queries for t in tasks[before:])
+        if pending_alerts:  # the alert task the poll and its forecasts queued, after them
+            game_ids = sorted(set(pending_alerts))
+            pending_alerts.clear()
+            counted("alerts", alert_services.evaluate_games)(game_ids)
         polls.append(current[-1])
 
     real_send_now = broadcast.send_now
     sockets = {"early": Socket("early", cookie)}
     with contextlib.ExitStack() as patches:
         patches.enter_context(mock.patch.object(broadcast, "send_now", capture))
+        patches.enter_context(
+            mock.patch.object(alert_receivers, "queue_evaluation", pending_alerts.extend)
+        )
         patches.enter_context(
             mock.patch.object(
                 prediction_services,

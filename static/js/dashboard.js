@@ -2,6 +2,7 @@
 // The current night stays live over ws/scores/ (boot.js, livescores-client.js); a past
 // night is drawn from the server-rendered JSON only.
 
+import { AlertsPanel } from "./alerts.js";
 import { bootPage, readJson } from "./boot.js";
 import { sharedRange } from "./charts.js";
 import { el } from "./format.js";
@@ -31,6 +32,11 @@ const cards = new Cards(container, { time, gameUrl: page.gameUrl, minutesOf: sto
 const live = root.dataset.live === "true";
 const statusUrl = root.dataset.statusUrl;
 
+const alertsNode = document.getElementById("alerts");
+const alerts = alertsNode && document.getElementById("alert-preferences")
+  ? new AlertsPanel(alertsNode, { store, time, prefs: readJson("alert-preferences") })
+  : null;
+
 function renderAll() {
   for (const id of cards.ids()) if (!store.games.has(id)) cards.remove(id); // left the board
   const empty = container.querySelector(".empty");
@@ -41,6 +47,7 @@ function renderAll() {
   if (empty) empty.remove();
   cards.range = sharedRange([...store.games.values()], store.sortedMinutes);
   for (const game of store.games.values()) cards.render(game);
+  if (alerts) alerts.highlight();
 }
 
 // Re-render one game; if it widened the shared y-range, every card follows.
@@ -50,6 +57,7 @@ function renderGame(id) {
   const range = sharedRange([...store.games.values()], store.sortedMinutes);
   if (range !== cards.range) renderAll();
   else cards.render(game);
+  if (alerts) alerts.highlight();
 }
 
 function changed({ kind, gameId }) {
@@ -62,11 +70,14 @@ renderAll();
 if (document.getElementById("initial-status")) renderStatus(readJson("initial-status"));
 if (live) {
   if (statusUrl) window.setInterval(() => refreshStatus(statusUrl), 10000);
-  const client = page.connect({
-    changed,
-    followAll: true,
-    handle: { subscribed: ({ message }) => takePlays(message), plays: ({ message }) => takePlays(message) },
-  });
+  const handle = {
+    subscribed: ({ message }) => takePlays(message),
+    plays: ({ message }) => takePlays(message),
+    ...(alerts
+      ? { alerts: ({ alerts: list }) => alerts.replace(list), alert: ({ message }) => alerts.upsert(message.alert) }
+      : {}),
+  };
+  const client = page.connect({ changed, followAll: true, handle });
   // A handle for debugging in the console (and the browser tests): the page's state and client.
-  window.livescores = { client, socket: client, store, cards, time };
+  window.livescores = { client, socket: client, store, cards, time, alerts };
 }

@@ -16,11 +16,15 @@
 //   bumps a version is applied only if it is the next one, a repeat is dropped and a jump
 //   asks for a resync (`{"action": "resync", "seqs": {...}}`, once until the snapshot);
 //   the board version likewise; a partial snapshot (`current`) keeps what is current;
+//   the board-level alert sequence (`alert_seq`, staff sockets) likewise;
 // * keeps the games you follow subscribed across reconnects and resyncs;
 // * tells the app what happened as events (CustomEvent, data in `event.detail`):
 //     snapshot     {message, replaced, dropped}  take the games in `replaced` from
 //                  message.games, forget the games in `dropped`
 //     board        {message, dropped}            tonight's set of games changed
+//     alerts       {message, alerts, alertSeq}   a staff snapshot's alerts (replace yours)
+//     alert        {message}                     an alert raised or its `active` changed
+//                                                 (message.alert; upsert by alert.id)
 //     game         {message}                     score_update / game_final (message.game)
 //     prediction   {message}                     minute-18 forecast or its outcome
 //     forecast     {message}                     forecast.update: one win-probability point
@@ -40,7 +44,7 @@
 //                  "ignored" (the verdicts of support/client.py, the Python reference client)
 //
 // The sequence rule is the server's, never a list kept here: `rules` is
-// {bumps: [type, ...], carries: [...], board: [...], none: [...]} as the schemas'
+// {bumps: [type, ...], carries: [...], board: [...], alerts: [...], none: [...]} as the schemas'
 // x-seq annotations say (realtime/protocol.py client_rules; the dashboard's pages put it in
 // json_script "livescores-constants" as `protocol`; another front-end can take it from
 // the AsyncAPI document: rulesFromAsyncApi(docs/asyncapi.json)).
@@ -77,7 +81,7 @@ export function defaultUrl(where = globalThis.location) {
 // The sequence rule from the AsyncAPI document (docs/asyncapi.json): each server
 // message's x-seq, grouped as the `rules` option wants them.
 export function rulesFromAsyncApi(document) {
-  const rules = { bumps: [], carries: [], board: [], none: [] };
+  const rules = { bumps: [], carries: [], board: [], alerts: [], none: [] };
   for (const [name, message] of Object.entries(document.components.messages)) {
     if (message["x-seq"] in rules) rules[message["x-seq"]].push(name);
   }
@@ -112,6 +116,8 @@ export class ScoresClient extends EventTarget {
     this.bumps = typeSet(rules, "bumps");
     this.carries = typeSet(rules, "carries");
     this.boardTypes = typeSet(rules, "board");
+    // Optional: a server without alerts (protocol documents before them) has no such list.
+    this.alertTypes = rules && rules.alerts ? typeSet(rules, "alerts") : new Set();
     this.url = url || defaultUrl();
     this.auth = auth;
     this.followAll = followAll;
@@ -124,6 +130,7 @@ export class ScoresClient extends EventTarget {
 
     this.seqs = new Map(); // game_id -> seq of the last version applied
     this.board = null; // {date, version} of the board last applied
+    this.alertSeq = null; // the last alert version applied (null: no staff snapshot yet)
     this.wanted = new Set(); // games subscribe() was called for
     this.subscribed = new Set(); // games this socket has sent subscribe for
     this.newestPlay = new Map(); // game id -> newest orderNumber of its plays received
@@ -288,6 +295,7 @@ export class ScoresClient extends EventTarget {
     if (this.bumps.has(type)) return this.applyVersion(message);
     if (type === "snapshot") return this.applySnapshot(message);
     if (this.boardTypes.has(type)) return this.applyBoard(message);
+    if (this.alertTypes.has(type)) return this.applyAlert(message);
     if (type === "subscribed") return this.applySubscribed(message);
     if (this.carries.has(type)) {
       // Part of a version already announced: a newer seq means that version was missed.
@@ -341,6 +349,8 @@ export class ScoresClient extends EventTarget {
     const dropped = [...this.seqs.keys()].filter((id) => !keep.has(id));
     for (const id of dropped) this.seqs.delete(id);
     this.board = message.board;
+    const hasAlerts = typeof message.alert_seq === "number";
+    if (hasAlerts) this.alertSeq = message.alert_seq;
     this.resyncing = false;
     this.attempt = 0;
     if (!this.ready) {
@@ -349,6 +359,7 @@ export class ScoresClient extends EventTarget {
     }
     for (const id of replaced) this.subscribed.delete(id); // re-subscribe: minutes and curve
     this.emit("snapshot", { message, replaced, dropped });
+    if (hasAlerts) this.emit("alerts", { message, alerts: message.alerts || [], alertSeq: this.alertSeq });
     if (this.state !== "live") this.setState("live");
     this.follow();
     return "applied";
@@ -384,6 +395,20 @@ export class ScoresClient extends EventTarget {
     const orders = message.plays.map((p) => p.order_number);
     this.newestPlay.set(id, Math.max(newest, message.last || 0, ...orders));
     this.emit("plays", { message });
+  }
+
+  // The next version of the board's alerts: apply only alert_seq = last + 1; a jump means
+  // an alert (or its change) was missed: resync (the snapshot carries the alerts).
+  applyAlert(message) {
+    if (this.alertSeq === null) return "ignored"; // no staff snapshot yet: it will carry it
+    if (message.alert_seq <= this.alertSeq) return "stale";
+    if (message.alert_seq > this.alertSeq + 1) {
+      this.resync(`alert_seq ${message.alert_seq} after ${this.alertSeq}`);
+      return "gap";
+    }
+    this.alertSeq = message.alert_seq;
+    this.emit("alert", { message });
+    return "applied";
   }
 
   // The answer to subscribe: the game at version `seq` with everything. Older than what

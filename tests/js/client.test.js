@@ -10,8 +10,8 @@ import {
   rulesFromAsyncApi,
 } from "../../static/js/livescores-client.js";
 import {
-  EVENTS, RULES, board, error, fakeClock, fakeSockets, forecastUpdate, patternProgress, prediction, quietLogger,
-  readJsonFile, recordEvents, scoreUpdate, snapshot, subscribed,
+  EVENTS, RULES, alertMessage, alertPayload, board, error, fakeClock, fakeSockets, forecastUpdate, patternProgress, prediction, quietLogger,
+  readJsonFile, recordEvents, scoreUpdate, snapshot, staffSnapshot, subscribed,
 } from "./helpers.js";
 
 const A = "0022400755";
@@ -344,5 +344,35 @@ describe("events", () => {
     t.socket().receive({ type: "unsubscribed", game_id: A });
     t.socket().receive({ type: "something_new" });
     assert.deepEqual(verdicts, [["snapshot", "applied"], ["score_update", "stale"], ["unsubscribed", "ignored"], ["something_new", "ignored"]]);
+  });
+});
+
+describe("the alert sequence (staff sockets)", () => {
+  it("takes the alerts from the snapshot, applies the next alert, drops repeats, resyncs on a gap", () => {
+    const t = connected();
+    t.socket().receive(staffSnapshot([[A, 3]], 4, [alertPayload(9, 4)]));
+    assert.deepEqual(t.named("alerts").map((d) => [d.alertSeq, d.alerts.map((a) => a.id)]), [[4, [9]]]);
+    assert.equal(t.client.handle(alertMessage(10, 5)), "applied");
+    assert.equal(t.client.handle(alertMessage(10, 5)), "stale");
+    assert.equal(t.client.handle(scoreUpdate(A, 4)), "applied"); // an alert never moved A's seq
+    assert.equal(t.client.handle(alertMessage(12, 7)), "gap");
+    const [resync] = t.named("resync");
+    assert.match(resync.reason, /alert_seq 7 after 5/);
+    assert.deepEqual(t.socket().sent.at(-1), { action: "resync", seqs: { [A]: 4 } });
+    t.socket().receive(staffSnapshot([], 7, [alertPayload(12, 7), alertPayload(11, 6)], { reason: "resync", current: [A] }));
+    assert.equal(t.client.alertSeq, 7);
+    assert.equal(t.client.handle(alertMessage(12, 8, { active: false })), "applied");
+    assert.deepEqual(t.named("alert").map((d) => d.message.alert_seq), [5, 8]);
+  });
+
+  it("ignores alerts before a staff snapshot, and a rule list without alerts means none", () => {
+    const t = connected();
+    t.socket().receive(snapshot([[A, 1]])); // a public socket's snapshot: no alert_seq
+    assert.equal(t.client.handle(alertMessage(1, 1)), "ignored");
+    const { alerts, ...older } = RULES;
+    assert.ok(alerts.includes("alert"));
+    const plain = connected({ rules: older });
+    plain.socket().receive(staffSnapshot([[A, 1]], 0));
+    assert.equal(plain.client.handle(alertMessage(1, 1)), "ignored");
   });
 });

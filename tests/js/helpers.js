@@ -88,7 +88,7 @@ export function recordEvents(client, names) {
 
 export const EVENTS = [
   "snapshot", "board", "game", "prediction", "forecast", "minutes", "subscribed", "unsubscribed",
-  "error", "resync", "state",
+  "error", "resync", "state", "alerts", "alert",
 ];
 
 // --- messages (the fields the client reads; docs/schemas has the rest) ----------
@@ -132,3 +132,15 @@ export const board = (version, gameIds) => ({
   type: "board", version: 2, sent_at: SENT_AT, board: { date: "2025-02-10", version }, game_ids: gameIds,
 });
 export const error = (code, detail = "") => ({ type: "error", version: 2, sent_at: SENT_AT, code, detail });
+
+export const alertPayload = (id, seq, { rule = "clutch", active = true, gameId = "0022400755" } = {}) => ({
+  id, seq, game_id: gameId, rule, rule_text: "clutch time", key: "P4", text: "Clutch time: MIN 100-98 CLE, 4:00 left in Q4",
+  home: "CLE", away: "MIN", period: 4, clock: "4:00", clock_seconds: 240, home_score: 100, away_score: 98,
+  raised_at: SENT_AT, active,
+});
+export const alertMessage = (id, seq, options = {}) => ({
+  type: "alert", version: 2, sent_at: SENT_AT, alert_seq: seq, alert: alertPayload(id, seq, options),
+});
+export const staffSnapshot = (games, alertSeq, alerts = [], options = {}) => ({
+  ...snapshot(games, options), alert_seq: alertSeq, alerts,
+});

@@ -19,7 +19,7 @@ from realtime.protocol import SCHEMA_DIR, ProtocolError, load_rules, rules
 from support.client import ClientState
 from support.night import RecordedNight
 
-AUDIENCE_OF_GROUP = {"scoreboard": "all", "game": "subscribers"}
+AUDIENCE_OF_GROUP = {"scoreboard": "all", "game": "subscribers", "alerts": "staff"}
 # The night is played with database access (a session fixture); marking its tests tells
 # pytest-django to set the test database up.
 whole_night = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -30,8 +30,8 @@ def test_every_message_schema_states_its_sequence_rule_and_audience() -> None:
     assert {p.stem for p in schemas} == set(rules())
     for path in schemas:
         schema = json.loads(path.read_text())
-        assert schema["x-seq"] in ("bumps", "carries", "board", "none"), path.name
-        assert schema["x-audience"] in ("all", "subscribers", "requester"), path.name
+        assert schema["x-seq"] in ("bumps", "carries", "board", "alerts", "none"), path.name
+        assert schema["x-audience"] in ("all", "subscribers", "staff", "requester"), path.name
     assert {k for k, r in rules().items() if r.seq == "bumps"} == {
         "score_update",
         "game_final",
@@ -39,6 +39,8 @@ def test_every_message_schema_states_its_sequence_rule_and_audience() -> None:
         "forecast.update",
     }
     assert all(r.audience == "all" for r in rules().values() if r.seq == "bumps")
+    # Alerts go to staff sockets only, so they never bump a game's seq: they have their own.
+    assert {k: r.audience for k, r in rules().items() if r.seq == "alerts"} == {"alert": "staff"}
 
 
 @pytest.mark.parametrize(
@@ -47,6 +49,8 @@ def test_every_message_schema_states_its_sequence_rule_and_audience() -> None:
         ({}, "x-seq must be one of"),
         ({"x-seq": "bumps"}, "x-audience must be one of"),
         ({"x-seq": "bumps", "x-audience": "subscribers"}, "bumps a game's seq but goes to"),
+        ({"x-seq": "bumps", "x-audience": "staff"}, "bumps a game's seq but goes to"),
+        ({"x-seq": "alerts", "x-audience": "subscribers"}, "versions the alerts but goes to"),
     ],
 )
 def test_a_schema_without_its_rule_or_breaking_it_is_refused(
@@ -69,6 +73,7 @@ def test_the_server_sends_each_message_to_the_audience_its_schema_names(
         assert rules()[message["type"]].audience == audience, (batch.group, message["type"])
         kinds.add(message["type"])
     assert kinds == {
+        "alert",
         "board",
         "score_update",
         "game_final",
@@ -117,6 +122,7 @@ def test_a_stale_state_plus_the_events_equals_a_fresh_snapshot(night: RecordedNi
         state = _client(frames)
         assert state.board == fresh.board, name
         assert state.seqs == fresh.seqs, name
+        assert (state.alert_seq, state.alerts) == (fresh.alert_seq, fresh.alerts), name
         assert state.games == fresh.games, name
         for game_id, curve in state.curves.items():
             whole = fresh.curves[game_id]

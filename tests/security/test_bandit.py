@@ -13,6 +13,7 @@ PACKAGES = [
     "livescores",
     "games",
     "predictions",
+    "alerts",
     "apikeys",
     "realtime",
     "api",

@@ -1,0 +1,43 @@
+"""What ``alerts`` does when ``games`` or ``predictions`` announce a change (after their
+commit): queue one rule evaluation for the games it touched. Connected in ``ready``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alerts import signals as alerts_signals
+from alerts.models import Alert
+from alerts.tasks import evaluate_alerts, queue_webhooks
+from games import signals as games_signals
+from predictions import signals as predictions_signals
+from predictions.models import MinuteForecast, Prediction
+
+
+def queue_evaluation(game_ids: list[str]) -> None:
+    if game_ids:
+        evaluate_alerts.delay(sorted(set(game_ids)))
+
+
+def on_games_changed(sender: Any, changes: list[games_signals.GameChange], **kwargs: Any) -> None:
+    queue_evaluation([change.game.pk for change in changes])
+
+
+def on_prediction_changed(sender: Any, prediction: Prediction, **kwargs: Any) -> None:
+    queue_evaluation([prediction.game_id])
+
+
+def on_minute_forecast_made(sender: Any, forecast: MinuteForecast, **kwargs: Any) -> None:
+    queue_evaluation([forecast.game_id])
+
+
+def on_alert_raised(sender: Any, alert: Alert, **kwargs: Any) -> None:
+    """A new alert (after its commit): its webhook deliveries, off the request path."""
+    queue_webhooks.delay(alert.pk)
+
+
+def connect() -> None:
+    uid = "alerts"
+    games_signals.games_changed.connect(on_games_changed, dispatch_uid=uid)
+    predictions_signals.prediction_changed.connect(on_prediction_changed, dispatch_uid=uid)
+    predictions_signals.minute_forecast_made.connect(on_minute_forecast_made, dispatch_uid=uid)
+    alerts_signals.alert_raised.connect(on_alert_raised, dispatch_uid=uid)

@@ -1,0 +1,269 @@
+"""Evaluate the rules over what is stored and keep each alert once.
+
+``evaluate_game`` reads a game's observed states, its win probabilities and its
+minute-18 prediction, asks ``alerts.rules`` what it sees, and stores each new
+occurrence with ``raise_alert``. Runs in a task queued after the commit of the poll
+or forecast that changed the game (``alerts.receivers``), never inside a poll.
+
+Stored once: ``raise_alert`` takes the board-level alert sequence first (a row lock,
+held until commit, so every creation is serialised and ``seq`` is commit order), then
+looks for the (game, rule, key) row and inserts it; the unique constraint is the
+backstop. A retried task, a second worker or a replayed poll finds the row and
+changes nothing. A new alert is announced (``alert_raised``) after its commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Min
+from django.db.models.functions import Abs
+from django.utils import timezone
+
+from alerts import rules, signals
+from alerts.models import Alert, AlertSequence, AlertSettings, Rule
+from games.feed.types import GameStatus
+from games.minutes import HALFTIME_MINUTE
+from games.models import Game, MinuteDifferential, PollOutcome, PollRun, Snapshot
+from games.signals import announce_on_commit
+from predictions.models import MinuteForecast, Prediction
+from predictions.services import team_strengths
+
+logger = logging.getLogger(__name__)
+
+NEXT_ALERT_SEQ_SQL = (
+    "UPDATE alerts_alertsequence SET value = value + 1 WHERE key = 1 RETURNING value"
+)
+PLAYED = (GameStatus.LIVE, GameStatus.FINAL)
+
+
+class AlreadyStored(Exception):
+    """The occurrence is stored (or a cool-down forbids it): nothing to raise."""
+
+
+def next_alert_seq() -> int:
+    """The board's next alert sequence number; call inside the storing transaction."""
+    AlertSequence.objects.get_or_create(pk=1)
+    with connection.cursor() as cursor:
+        cursor.execute(NEXT_ALERT_SEQ_SQL)
+        return int(cursor.fetchone()[0])
+
+
+def raise_alert(
+    game: Game | None,
+    candidate: rules.Candidate,
+    conflicts: Callable[[], bool] | None = None,
+) -> Alert | None:
+    """Store ``candidate`` unless its (game, rule, key) is stored; None if it was (or
+    ``conflicts``, checked under the sequence lock, says another alert forbids it)."""
+    moment = candidate.moment
+    try:
+        with transaction.atomic():
+            seq = next_alert_seq()  # serialises every creation until commit
+            stored = Alert.objects.filter(game=game, rule=candidate.rule, key=candidate.key)
+            if stored.exists() or (conflicts is not None and conflicts()):
+                raise AlreadyStored
+            alert = Alert.objects.create(
+                game=game,
+                rule=candidate.rule,
+                key=candidate.key,
+                seq=seq,
+                period=moment.period if moment else None,
+                clock_seconds=moment.clock if moment else None,
+                elapsed_seconds=moment.elapsed if moment else None,
+                home_score=moment.home if moment else None,
+                away_score=moment.away if moment else None,
+                text=candidate.text[:200],
+                details=candidate.details,
+                active=candidate.active,
+            )
+            announce_on_commit(signals.alert_raised, alert=alert)
+    except (AlreadyStored, IntegrityError):
+        return None
+    logger.info("alert #%d raised: %s %s %s", alert.seq, alert.rule, alert.game_id, alert.key)
+    return alert
+
+
+def favourite_of(game: Game) -> str:
+    """``home`` or ``away``: the better pre-game average margin (the forecast's team
+    strength), then the better record; the home team on a tie."""
+    home, away = team_strengths(game)
+    if (away.avg_margin, away.win_pct) > (home.avg_margin, home.win_pct):
+        return "away"
+    return "home"
+
+
+def game_candidates(
+    game: Game, limits: AlertSettings, swings_stored: list[int]
+) -> list[rules.Candidate]:
+    """What every rule sees in the game's stored data now."""
+    teams = rules.Teams(game.home_tricode, game.away_tricode)
+    live = game.status == GameStatus.LIVE
+    now = rules.Moment(
+        game.period, game.clock_seconds, game.elapsed_seconds, game.home_score, game.away_score
+    )
+    now_score = (game.home_score, game.away_score)
+    found: list[rules.Candidate] = []
+    if limits.evaluates(Rule.CLUTCH):
+        first_per_period = (
+            Snapshot.objects.filter(
+                game=game,
+                status=GameStatus.LIVE,
+                period__gte=rules.REGULATION_PERIODS,
+                clock_seconds__lte=limits.clutch_seconds_left,
+            )
+            .annotate(margin=Abs(F("home_score") - F("away_score")))
+            .filter(margin__lte=limits.clutch_margin)
+            .order_by("period", "elapsed_seconds")
+            .distinct("period")
+            .values_list("period", "clock_seconds", "elapsed_seconds", "home_score", "away_score")
+        )
+        moments = [rules.Moment(*row) for row in first_per_period]
+        found += rules.clutch(teams, moments, now, live, limits)
+    if limits.evaluates(Rule.RUN):
+        states = (
+            Snapshot.objects.filter(game=game, status__in=PLAYED)
+            .values("home_score", "away_score")
+            .annotate(first=Min("elapsed_seconds"))
+            .order_by("first", "home_score", "away_score")
+            .values_list("first", "home_score", "away_score")
+        )
+        scores = [rules.Moment.at_elapsed(e, h, a) for e, h, a in states]
+        found += rules.runs(teams, scores, live, limits)
+    scores_by_minute = {
+        minute: (home, away)
+        for minute, home, away in MinuteDifferential.objects.filter(game=game).values_list(
+            "minute", "home_score", "away_score"
+        )
+    }
+    if limits.evaluates(Rule.BIG_SWING) or limits.evaluates(Rule.UPSET):
+        probabilities = dict(
+            MinuteForecast.objects.filter(game=game)
+            .order_by("minute", "created_at")
+            .values_list("minute", "home_win_prob")
+        )
+        if probabilities and limits.evaluates(Rule.BIG_SWING):
+            found += rules.big_swings(teams, probabilities, scores_by_minute, swings_stored, limits)
+        if probabilities and limits.evaluates(Rule.UPSET):
+            favourite = favourite_of(game)
+            found += rules.upset(teams, favourite, probabilities, scores_by_minute, live, limits)
+    if limits.evaluates(Rule.FORECAST_MISS):
+        prediction = Prediction.objects.filter(game=game).first()
+        if prediction is not None:
+            final_moment = (
+                rules.Moment(game.period, 0.0, game.elapsed_seconds, *now_score)
+                if game.status == GameStatus.FINAL
+                else None
+            )
+            halftime_moment = (
+                rules.minute_moment(HALFTIME_MINUTE, scores_by_minute)
+                if HALFTIME_MINUTE in scores_by_minute
+                else None
+            )
+            found += rules.forecast_misses(
+                teams,
+                rules.Interval(
+                    prediction.halftime_point,
+                    prediction.halftime_lo90,
+                    prediction.halftime_hi90,
+                    prediction.actual_halftime,
+                ),
+                rules.Interval(
+                    prediction.final_point,
+                    prediction.final_lo90,
+                    prediction.final_hi90,
+                    prediction.actual_final,
+                ),
+                halftime_moment,
+                final_moment,
+            )
+    return found
+
+
+def _swing_minute(key: str) -> int:
+    return int(key.removeprefix("m"))
+
+
+def evaluate_game(game_id: str) -> list[Alert]:
+    """Raise the game's new alerts and keep its alerts' ``active`` flags current;
+    returns the alerts raised now."""
+    game = Game.objects.filter(pk=game_id).first()
+    if game is None or not game.observed:
+        return []
+    limits = AlertSettings.current()
+    stored = {(a.rule, a.key): a for a in Alert.objects.filter(game=game)}
+    swings = [_swing_minute(key) for rule, key in stored if rule == Rule.BIG_SWING]
+    raised: list[Alert] = []
+    active: dict[tuple[str, str], bool] = {}
+    for candidate in game_candidates(game, limits, swings):
+        identity = (candidate.rule, candidate.key)
+        active[identity] = candidate.active
+        if identity in stored:
+            continue
+        conflicts = None
+        if candidate.rule == Rule.BIG_SWING:
+            minute = _swing_minute(candidate.key)
+
+            def conflicts(minute: int = minute) -> bool:
+                keys = Alert.objects.filter(game=game, rule=Rule.BIG_SWING).values_list(
+                    "key", flat=True
+                )
+                return any(
+                    abs(_swing_minute(k) - minute) <= limits.swing_cooldown_minutes for k in keys
+                )
+
+        alert = raise_alert(game, candidate, conflicts)
+        if alert is not None:
+            raised.append(alert)
+    update_active(
+        [a for identity, a in stored.items() if a.active != active.get(identity, False)],
+        active,
+    )
+    return raised
+
+
+def update_active(alerts: list[Alert], active: dict[tuple[str, str], bool]) -> None:
+    """Flip the ``active`` flag of ``alerts``, each a new version of the board's alerts
+    (its ``seq`` is the next alert sequence); announce the change after commit."""
+    if not alerts:
+        return
+    with transaction.atomic():
+        for alert in sorted(alerts, key=lambda a: a.pk):
+            alert.active = active.get((alert.rule, alert.key), False)
+            alert.seq = next_alert_seq()  # a new version of the board's alerts
+            Alert.objects.filter(pk=alert.pk).update(
+                active=alert.active, seq=alert.seq, updated_at=timezone.now()
+            )
+        announce_on_commit(signals.alerts_changed, alerts=alerts)
+
+
+def evaluate_games(game_ids: list[str]) -> int:
+    """``evaluate_game`` for each game; how many alerts were raised."""
+    return sum(len(evaluate_game(game_id)) for game_id in sorted(set(game_ids)))
+
+
+def failing_since() -> dt.datetime | None:
+    """When the polls began failing (the first failed poll after the last good one),
+    or None when the last poll was good (or there is none)."""
+    last_good = PollRun.objects.last_good_time()
+    failed = PollRun.objects.exclude(outcome=PollOutcome.OK)
+    if last_good is not None:
+        failed = failed.filter(started_at__gt=last_good)
+    return failed.order_by("started_at").values_list("started_at", flat=True).first()
+
+
+def evaluate_feed(now: dt.datetime | None = None) -> list[Alert]:
+    """Raise feed trouble when the polls have been failing long enough; end it once a
+    poll is good again."""
+    limits = AlertSettings.current()
+    if not limits.evaluates(Rule.FEED_TROUBLE):
+        return []
+    candidates = rules.feed_trouble(failing_since(), now or timezone.now(), limits)
+    keys = {c.key for c in candidates}
+    raised = [a for a in (raise_alert(None, c) for c in candidates) if a is not None]
+    ended = list(Alert.objects.filter(game=None, rule=Rule.FEED_TROUBLE, active=True))
+    update_active([a for a in ended if a.key not in keys], {})
+    return raised
