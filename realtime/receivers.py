@@ -12,7 +12,7 @@ from typing import Any
 from games import signals as games_signals
 from games.models import Board
 from predictions import signals as predictions_signals
-from predictions.models import MinuteForecast, Prediction
+from predictions.models import LiveForecast, Prediction
 from realtime import broadcast, messages
 from realtime.payloads import (
     board_payload,
@@ -58,7 +58,7 @@ def on_prediction_changed(sender: Any, prediction: Prediction, seq: int, **kwarg
     broadcast.send_now([(messages.SCOREBOARD_GROUP, [message])])
 
 
-def on_minute_forecast_made(sender: Any, forecast: MinuteForecast, seq: int, **kwargs: Any) -> None:
+def on_live_forecast_made(sender: Any, forecast: LiveForecast, seq: int, **kwargs: Any) -> None:
     message = messages.forecast_update_message(forecast.game_id, seq, forecast_payload(forecast))
     # Every socket is in the scoreboard group (subscribers too): once reaches all.
     broadcast.send_now([(messages.SCOREBOARD_GROUP, [message])])
@@ -69,4 +69,4 @@ def connect() -> None:
     games_signals.games_changed.connect(on_games_changed, dispatch_uid=uid)
     games_signals.board_changed.connect(on_board_changed, dispatch_uid=uid)
     predictions_signals.prediction_changed.connect(on_prediction_changed, dispatch_uid=uid)
-    predictions_signals.minute_forecast_made.connect(on_minute_forecast_made, dispatch_uid=uid)
+    predictions_signals.live_forecast_made.connect(on_live_forecast_made, dispatch_uid=uid)

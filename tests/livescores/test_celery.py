@@ -32,7 +32,7 @@ def queue_of(task: str) -> str:
 
 def test_the_poll_goes_to_its_own_queue_and_every_other_task_to_the_default() -> None:
     assert queue_of("games.tasks.poll_scoreboard") == "poll"
-    for task in ("predictions.tasks.predict_game", "predictions.tasks.forecast_minutes"):
+    for task in ("predictions.tasks.predict_game", "predictions.tasks.forecast_live_states"):
         assert queue_of(task) == "celery"
     assert {q.name for q in app.amqp.queues.values()} == {"poll", "celery"}
 
