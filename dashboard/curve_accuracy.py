@@ -134,19 +134,19 @@ def curve_accuracy(start: dt.date, end: dt.date) -> list[CurveAccuracy]:
 
 def _periods(points: QuerySet[LiveForecast]) -> list[PeriodScore]:
     rows = (
-        points.annotate(period=PERIOD_INDEX)
-        .values("period")
+        points.annotate(period_index=PERIOD_INDEX)
+        .values("period_index")
         .annotate(
             points=Count("pk"),
             games=Count("game", distinct=True),
             brier=_brier(),
             rate=Avg(HOME_WON, output_field=FloatField()),
         )
-        .order_by("period")
+        .order_by("period_index")
     )
     return [
         PeriodScore(
-            period=PERIODS[row["period"]],
+            period=PERIODS[row["period_index"]],
             points=row["points"],
             games=row["games"],
             brier=row["brier"],
