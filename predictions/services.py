@@ -287,11 +287,15 @@ def make_live_forecast(moment: Moment) -> LiveForecast | None:
 
 
 def make_live_forecasts(moments: list[Moment]) -> int:
-    """The forecasts of one poll's moments, in game order; how many were new."""
-    return sum(
-        make_live_forecast(moment) is not None
-        for moment in sorted(moments, key=lambda m: (m.game_id, m.elapsed_seconds))
-    )
+    """The forecasts of one poll's moments, in game order, in one transaction (one commit
+    for the slate rather than one per game: the commit is most of a forecast's cost); how
+    many were new. Each moment is its own savepoint, so a repeat skips only itself; the
+    games' rows are locked in primary-key order, as a poll locks them."""
+    with transaction.atomic():
+        return sum(
+            make_live_forecast(moment) is not None
+            for moment in sorted(moments, key=lambda m: (m.game_id, m.elapsed_seconds))
+        )
 
 
 # --- outcomes -----------------------------------------------------------------------
