@@ -126,8 +126,15 @@ class Socket:
         return {messages.SCOREBOARD_GROUP, *(messages.game_group(g) for g in self.subscribed)}
 
     async def read(self, count: int) -> None:
-        for _ in range(count):
-            await self.receive()
+        for n in range(count):
+            try:
+                await self.receive()
+            except TimeoutError:
+                last = [f.get("type") for f in self.frames[-5:]]
+                raise AssertionError(
+                    f"{self.name}: {n} of the {count} frames sent to its groups arrived"
+                    f" (the last it got: {last})"
+                ) from None
 
     async def quiet(self) -> bool:
         return bool(await self.client.receive_nothing(timeout=0.05))
