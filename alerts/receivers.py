@@ -10,7 +10,7 @@ from alerts.models import Alert
 from alerts.tasks import evaluate_alerts, queue_webhooks
 from games import signals as games_signals
 from predictions import signals as predictions_signals
-from predictions.models import MinuteForecast, Prediction
+from predictions.models import LiveForecast, Prediction
 
 
 def queue_evaluation(game_ids: list[str]) -> None:
@@ -26,7 +26,7 @@ def on_prediction_changed(sender: Any, prediction: Prediction, **kwargs: Any) ->
     queue_evaluation([prediction.game_id])
 
 
-def on_minute_forecast_made(sender: Any, forecast: MinuteForecast, **kwargs: Any) -> None:
+def on_live_forecast_made(sender: Any, forecast: LiveForecast, **kwargs: Any) -> None:
     queue_evaluation([forecast.game_id])
 
 
@@ -39,5 +39,5 @@ def connect() -> None:
     uid = "alerts"
     games_signals.games_changed.connect(on_games_changed, dispatch_uid=uid)
     predictions_signals.prediction_changed.connect(on_prediction_changed, dispatch_uid=uid)
-    predictions_signals.minute_forecast_made.connect(on_minute_forecast_made, dispatch_uid=uid)
+    predictions_signals.live_forecast_made.connect(on_live_forecast_made, dispatch_uid=uid)
     alerts_signals.alert_raised.connect(on_alert_raised, dispatch_uid=uid)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Min
@@ -29,8 +30,8 @@ from games.feed.types import GameStatus
 from games.minutes import HALFTIME_MINUTE
 from games.models import Game, MinuteDifferential, PollOutcome, PollRun, Snapshot
 from games.signals import announce_on_commit
-from predictions.models import MinuteForecast, Prediction
-from predictions.services import team_strengths
+from predictions.models import LiveForecast, Prediction
+from predictions.services import pregame
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +89,11 @@ def raise_alert(
 
 
 def favourite_of(game: Game) -> str:
-    """``home`` or ``away``: the better pre-game average margin (the forecast's team
-    strength), then the better record; the home team on a tie."""
-    home, away = team_strengths(game)
-    if (away.avg_margin, away.win_pct) > (home.avg_margin, home.win_pct):
-        return "away"
-    return "home"
+    """``home`` or ``away``: the better pre-game strength, the one the live forecast uses
+    (``predictions.services.pregame``: this season's margins, shrunk toward last
+    season's); the home team on a tie."""
+    strength = pregame(game.game_date, game.home_team_id, game.away_team_id).strength
+    return "away" if strength < 0 else "home"
 
 
 def game_candidates(
@@ -140,10 +140,11 @@ def game_candidates(
         )
     }
     if limits.evaluates(Rule.BIG_SWING) or limits.evaluates(Rule.UPSET):
-        probabilities = dict(
-            MinuteForecast.objects.filter(game=game)
-            .order_by("minute", "created_at")
-            .values_list("minute", "home_win_prob")
+        probabilities = probabilities_by_minute(
+            LiveForecast.objects.filter(game=game)
+            .exclude(home_win_prob__in=(0.0, 1.0))  # decided: the result, not a swing
+            .order_by("elapsed_seconds", "home_score", "away_score", "id")
+            .values_list("elapsed_seconds", "home_win_prob")
         )
         if probabilities and limits.evaluates(Rule.BIG_SWING):
             found += rules.big_swings(teams, probabilities, scores_by_minute, swings_stored, limits)
@@ -181,6 +182,12 @@ def game_candidates(
                 final_moment,
             )
     return found
+
+
+def probabilities_by_minute(states: Iterable[tuple[float, float]]) -> dict[int, float]:
+    """The live win probability at each game minute: of the last state within it (a state
+    at 95 s of game time is minute 2's; the rules compare minutes 2 game-minutes apart)."""
+    return {math.ceil(elapsed / 60): probability for elapsed, probability in states}
 
 
 def _swing_minute(key: str) -> int:

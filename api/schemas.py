@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 from typing_extensions import TypedDict
 
-from realtime.messages import GameWithHistory, MinuteForecastPayload, MinutePayload
+from realtime.messages import GameWithHistory, LiveForecastPayload, MinutePayload
 
 Item = TypeVar("Item")
 
@@ -55,8 +55,8 @@ class GameDetail(TypedDict):
     minutes: list[MinutePayload]
 
 
-class ForecastRow(MinuteForecastPayload):
-    """Every stored minute forecast (each model version's), not only the newest."""
+class ForecastRow(LiveForecastPayload):
+    """Every stored live forecast (each state, each model version's), not only the newest."""
 
     created_at: str
 

@@ -17,7 +17,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from api.schemas import ForecastRow, GameDetail, NightGames, NightSummary
 from games.feed.types import GameStatus
 from games.models import Game
-from predictions.models import MinuteForecast
+from predictions.models import LiveForecast
 from realtime.messages import API_VERSION, SNAPSHOT_CURVE_POINTS
 from realtime.payloads import forecast_payload, games_with_history, minute_payload
 
@@ -84,9 +84,11 @@ def game_detail(game: Game) -> GameDetail:
     return {"game_id": game.pk, "seq": game.seq, "game": payload, "minutes": minutes}
 
 
-def forecasts(game: Game) -> QuerySet[MinuteForecast]:
-    return MinuteForecast.objects.filter(game=game).order_by("minute", "model_version", "id")
+def forecasts(game: Game) -> QuerySet[LiveForecast]:
+    return LiveForecast.objects.filter(game=game).order_by(
+        "elapsed_seconds", "home_score", "away_score", "model_version", "id"
+    )
 
 
-def forecast_row(row: MinuteForecast) -> ForecastRow:
+def forecast_row(row: LiveForecast) -> ForecastRow:
     return {**forecast_payload(row), "created_at": row.created_at.isoformat()}

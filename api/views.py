@@ -1,7 +1,7 @@
 """The HTTP history API (django-ninja, OpenAPI 3.1 at /api/v1/openapi.json).
 
 Read-only JSON about every night the database holds: the nights, a night's games, a
-game with its minutes and prediction, its minute forecasts. Game objects are the
+game with its minutes and prediction, its live forecasts. Game objects are the
 WebSocket API's (``realtime.payloads``). Every answer carries an ``ETag`` (from the
 games' ``seq``) and a ``Last-Modified``; ``If-None-Match`` / ``If-Modified-Since`` get
 ``304 Not Modified``. docs/http-api.md is the prose.
@@ -64,7 +64,7 @@ api = NinjaAPI(
     version=f"{API_VERSION}.0",
     description=(
         "Read-only JSON about every night in the database: the nights, a night's games, "
-        "a game with its minutes, prediction and win-probability curve, its minute "
+        "a game with its minutes, prediction and win-probability curve, its live "
         "forecasts. Game objects are the WebSocket API's (docs/websocket-api.md, "
         "docs/schemas/common.json). Every answer has an ETag (from the games' seq) and "
         "a Last-Modified; send If-None-Match to get 304 Not Modified. Errors are "
@@ -222,7 +222,7 @@ def game(request: HttpRequest, response: HttpResponse, game_id: str) -> Any:
 @api.get(
     "/games/{game_id}/forecasts",
     response={200: Page[ForecastRow], 304: None, 404: Error, **COMMON},
-    summary="Every stored minute forecast of a game (each model version), by minute",
+    summary="Every stored live forecast of a game (each state and model version), in game order",
 )
 def game_forecasts(
     request: HttpRequest, response: HttpResponse, game_id: str, paging: Query[Paging]

@@ -432,8 +432,9 @@ def duplicate_rows() -> dict[str, int]:
         "snapshots": "SELECT count(*) - count(DISTINCT (game_id, status, period, elapsed_seconds,"
         " home_score, away_score)) FROM games_snapshot",
         "games": "SELECT count(*) - count(DISTINCT game_id) FROM games_game",
-        "minute_forecasts": "SELECT count(*) - count(DISTINCT (game_id, minute, model_version))"
-        " FROM predictions_minuteforecast",
+        "live_forecasts": "SELECT count(*) - count(DISTINCT"
+        " (game_id, elapsed_seconds, home_score, away_score, model_version))"
+        " FROM predictions_liveforecast",
     }
     return {name: int(db(sql)[0][0]) for name, sql in checks.items()}
 

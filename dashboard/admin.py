@@ -7,9 +7,9 @@ from django.contrib import admin
 
 from games.admin import GameAdmin
 from games.models import Game
-from predictions.admin import MinuteForecastInline
+from predictions.admin import LiveForecastInline
 
 
 @admin.register(Game)
 class GameWithForecastsAdmin(GameAdmin):
-    inlines = [*GameAdmin.inlines, MinuteForecastInline]
+    inlines = [*GameAdmin.inlines, LiveForecastInline]

@@ -1,18 +1,20 @@
-"""Accuracy of the live win-probability curve (the forecast after every closed minute,
-``MinuteForecast``), computed in PostgreSQL for the accuracy page, beside the halftime
-forecast's figures of ``dashboard/accuracy.py``.
+"""Accuracy of the live win-probability curve (the state model's forecast at every state
+of a game, ``LiveForecast``), computed in PostgreSQL for the accuracy page, beside the
+halftime forecast's figures of ``dashboard/accuracy.py``.
 
 Every stored point of a finished game in the date range is scored against the game's
 result (the home team won: 1, else 0):
 
-* the **Brier score by period**: Q1 = minutes 1-12, Q2 = 13-24, Q3 = 25-36, Q4 = 37-47,
-  OT = every overtime minute; beside the **climatology** baseline of the same points (always
+* the **Brier score by period** (Q1-Q4 and every overtime together, by the period the
+  state is in); beside the **climatology** baseline of the same points (always
   forecasting the points' own home-win rate *r*: Brier r(1-r));
 * a **reliability table**: points in tenths of probability, with how many points and games
   each tenth holds, the mean forecast and the observed home-win rate.
 
-A game contributes one point per closed minute, so games weigh by their length and the
-points of one game are not independent: the counts of games are shown beside the points.
+A game contributes one point per state the poll saw (about one per poll while the clock
+runs), so games weigh by their length and the points of one game are not independent:
+the counts of games are shown beside the points. A decided game's points (its result,
+100 % or 0 %) are left out: they score the result, not a forecast.
 Each model version is scored on its own points (a version change mid-season is two rows,
 never one mixed figure).
 """
@@ -35,22 +37,19 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Floor, Least, Power
 
-from games.clock import REGULATION_PERIOD_SECONDS, REGULATION_PERIODS
+from games.clock import REGULATION_PERIODS
 from games.feed.types import GameStatus
-from predictions.models import MinuteForecast
+from predictions.models import LiveForecast
 
 RELIABILITY_BINS = 10
-QUARTER_MINUTES = REGULATION_PERIOD_SECONDS // 60
-REGULATION_MINUTES = REGULATION_PERIODS * QUARTER_MINUTES
 PERIODS = ("Q1", "Q2", "Q3", "Q4", "OT")
 
 HOME_WON = Case(
     When(game__home_score__gt=F("game__away_score"), then=Value(1.0)), default=Value(0.0)
 )
-# Minute m closes at m elapsed minutes: 1-12 are the first quarter's, 49 and later overtime's.
 PERIOD_INDEX = Case(
-    When(minute__gt=REGULATION_MINUTES, then=Value(len(PERIODS) - 1)),
-    default=Cast((F("minute") - 1) / QUARTER_MINUTES, IntegerField()),
+    When(period__gt=REGULATION_PERIODS, then=Value(len(PERIODS) - 1)),
+    default=F("period") - 1,
     output_field=IntegerField(),
 )
 
@@ -86,15 +85,16 @@ class CurveAccuracy:
     reliability: list[CurveBin]
 
 
-def scored_points(start: dt.date, end: dt.date) -> QuerySet[MinuteForecast]:
-    """The curve's points of the games in the range that are final (their result known)."""
-    return MinuteForecast.objects.filter(
+def scored_points(start: dt.date, end: dt.date) -> QuerySet[LiveForecast]:
+    """The curve's points of the games in the range that are final (their result known),
+    but the decided ones (exactly 0 or 1: the model itself never forecasts certainty)."""
+    return LiveForecast.objects.filter(
         game__game_date__gte=start,
         game__game_date__lte=end,
         game__status=GameStatus.FINAL,
         game__home_score__isnull=False,
         game__away_score__isnull=False,
-    )
+    ).exclude(home_win_prob__in=(0.0, 1.0))
 
 
 def _brier() -> Avg:
@@ -132,21 +132,21 @@ def curve_accuracy(start: dt.date, end: dt.date) -> list[CurveAccuracy]:
     ]
 
 
-def _periods(points: QuerySet[MinuteForecast]) -> list[PeriodScore]:
+def _periods(points: QuerySet[LiveForecast]) -> list[PeriodScore]:
     rows = (
-        points.annotate(period=PERIOD_INDEX)
-        .values("period")
+        points.annotate(period_index=PERIOD_INDEX)
+        .values("period_index")
         .annotate(
             points=Count("pk"),
             games=Count("game", distinct=True),
             brier=_brier(),
             rate=Avg(HOME_WON, output_field=FloatField()),
         )
-        .order_by("period")
+        .order_by("period_index")
     )
     return [
         PeriodScore(
-            period=PERIODS[row["period"]],
+            period=PERIODS[row["period_index"]],
             points=row["points"],
             games=row["games"],
             brier=row["brier"],
@@ -157,7 +157,7 @@ def _periods(points: QuerySet[MinuteForecast]) -> list[PeriodScore]:
     ]
 
 
-def _reliability(points: QuerySet[MinuteForecast]) -> list[CurveBin]:
+def _reliability(points: QuerySet[LiveForecast]) -> list[CurveBin]:
     bin_index = Cast(
         Least(Floor(F("home_win_prob") * RELIABILITY_BINS), Value(RELIABILITY_BINS - 1)),
         IntegerField(),

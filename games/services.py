@@ -44,6 +44,7 @@ class IngestResult:
     predictions_queued: list[str] = field(default_factory=list)  # halftime forecasts claimed
     closed: dict[str, list[int]] = field(default_factory=dict)  # game id -> minutes closed
     outcomes: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    changed: list[Game] = field(default_factory=list)  # every game given a new version
 
 
 def _lock_games(states: dict[str, GameState], board_date: dt.date) -> dict[str, Game]:
@@ -124,7 +125,7 @@ def ingest_scoreboard(board: Scoreboard, *, announce: bool = True) -> IngestResu
                     halftime,
                     game.differential if observation.became_final else None,
                 )
-        changed = [change.game for change in changes]
+        changed = result.changed = [change.game for change in changes]
         # One INSERT ... ON CONFLICT DO UPDATE: far cheaper than bulk_update's CASE WHENs.
         Game.objects.bulk_create(
             changed, update_conflicts=True, unique_fields=["game_id"], update_fields=STATE_FIELDS
@@ -143,6 +144,8 @@ def _announce(changes: list[signals.GameChange], result: IngestResult) -> None:
     """After commit, for the apps above: the games' new versions first, then what closed."""
     if changes:
         signals.announce_on_commit(signals.games_changed, changes=changes)
+        games = [change.game for change in changes]
+        signals.announce_on_commit(signals.game_states_changed, games=games)
     if result.closed:
         signals.announce_on_commit(signals.minutes_closed, closed=result.closed)
     for game_id in result.predictions_queued:

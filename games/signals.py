@@ -5,8 +5,9 @@ connects a receiver (``realtime`` turns changes into client messages, ``predicti
 queues forecasts). They are sent after the poll's transaction commits
 (``announce_on_commit``), so a receiver only ever sees rows that are there for good,
 and a receiver that fails is logged, never undoes or repeats the poll. A poll announces
-in this order: the games' new versions, then what they closed, the forecasts due and
-the outcomes observed (so clients get a version before the forecasts it queues).
+in this order: the games' new versions, their new states (for the live forecast), then
+what they closed, the forecasts due and the outcomes observed (so clients get a version
+before the forecasts it queues).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ class GameChange:
 
 # After commit. ``changes``: [GameChange, ...], every game a poll gave a new version.
 games_changed = Signal()
+# After commit, after ``games_changed`` (so every client has a version before the live
+# forecast it queues). ``games``: [Game, ...], the same games at their new versions.
+game_states_changed = Signal()
 # After commit. ``board``: the Board row, whose version grew (its set of games changed).
 board_changed = Signal()
 # After commit. ``closed``: {game_id: [minute, ...]} for every game whose minutes a poll

@@ -32,8 +32,10 @@ from games.models import Game
 from games.services import ingest_scoreboard
 from predictions.models import Prediction
 from predictions.services import (
+    Moment,
     PatternIncomplete,
-    forecast_closed_minutes,
+    forecasts_moment,
+    make_live_forecasts,
     make_prediction,
     record_outcomes,
 )
@@ -79,7 +81,7 @@ def load_night(date: dt.date, lines: list[dict[str, Any]], result: LoadResult) -
         started = dt.datetime.combine(date + dt.timedelta(days=1), TIP_OFF_UTC, dt.UTC)
         for tick in range(board.last_tick() + 1):
             poll = ingest_scoreboard(parse_scoreboard(board.payload(tick, started)), announce=False)
-            forecast_closed_minutes(poll.closed)
+            make_live_forecasts([Moment.of(g) for g in poll.changed if forecasts_moment(g)])
             for game_id in poll.predictions_queued:
                 with contextlib.suppress(PatternIncomplete):
                     make_prediction(game_id)

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from predictions.models import MinuteForecast, Prediction
+from predictions.models import LiveForecast, Prediction
 
 
 def _signed(value: float | None, digits: int = 1) -> str:
@@ -144,14 +144,17 @@ class PredictionAdmin(admin.ModelAdmin):
         return reverse("game-detail", args=[obj.game_id])
 
 
-class MinuteForecastInline(admin.TabularInline):
-    """The forecast after every closed minute, on the game's page (read-only)."""
+class LiveForecastInline(admin.TabularInline):
+    """The live forecast at every state of the game, on the game's page (read-only)."""
 
-    model = MinuteForecast
+    model = LiveForecast
     extra = 0
     can_delete = False
     fields = (
-        "minute",
+        "elapsed_seconds",
+        "period",
+        "home_score",
+        "away_score",
         "model_version",
         "home_win_prob",
         "final_margin",
@@ -162,7 +165,7 @@ class MinuteForecastInline(admin.TabularInline):
         "created_at",
     )
     readonly_fields = fields
-    ordering = ("minute", "model_version")
+    ordering = ("elapsed_seconds", "id")
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

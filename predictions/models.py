@@ -1,4 +1,4 @@
-"""Predictions made at minute 18 (one per game) and after every closed minute."""
+"""Predictions made at minute 18 (one per game) and at every moment of a game."""
 
 from __future__ import annotations
 
@@ -61,17 +61,19 @@ class Prediction(models.Model):
         return lo <= self.actual_halftime <= hi
 
 
-class MinuteForecast(models.Model):
-    """The forecast after one closed minute: one row per (game, minute, model version).
+class LiveForecast(models.Model):
+    """The live win probability and final-margin forecast at one moment of a game: one row
+    per (game, state, model version), a state being the game time and the score.
 
-    ``minute`` counts elapsed game minutes (1..47 in regulation, 49..52 in the first
-    overtime, 54..57 in the second, ...); the interval bounds are final margins.
+    ``elapsed_seconds`` counts game time from tip-off (2,880 at the end of regulation, 300
+    more per overtime); the interval bounds are final margins, home minus away.
     """
 
-    game = models.ForeignKey(
-        "games.Game", on_delete=models.CASCADE, related_name="minute_forecasts"
-    )
-    minute = models.PositiveSmallIntegerField()
+    game = models.ForeignKey("games.Game", on_delete=models.CASCADE, related_name="live_forecasts")
+    elapsed_seconds = models.FloatField()
+    period = models.PositiveSmallIntegerField()
+    home_score = models.PositiveSmallIntegerField()
+    away_score = models.PositiveSmallIntegerField()
     model_version = models.CharField(max_length=40)
     home_win_prob = models.FloatField()
     final_margin = models.FloatField(help_text="Expected final margin, home minus away.")
@@ -82,19 +84,23 @@ class MinuteForecast(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["game", "minute", "model_version"]
+        ordering = ["game", "elapsed_seconds", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["game", "minute", "model_version"], name="minute_forecast_unique"
+                fields=["game", "elapsed_seconds", "home_score", "away_score", "model_version"],
+                name="live_forecast_unique",
             ),
             models.CheckConstraint(
-                condition=models.Q(minute__gte=1), name="minute_forecast_minute_positive"
+                condition=models.Q(elapsed_seconds__gte=0), name="live_forecast_elapsed"
             ),
             models.CheckConstraint(
                 condition=models.Q(home_win_prob__gte=0, home_win_prob__lte=1),
-                name="minute_forecast_probability",
+                name="live_forecast_probability",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.game_id} m{self.minute} {self.home_win_prob:.0%} {self.final_margin:+.1f}"
+        return (
+            f"{self.game_id} {self.elapsed_seconds:.0f}s {self.home_score}-{self.away_score} "
+            f"{self.home_win_prob:.0%} {self.final_margin:+.1f}"
+        )

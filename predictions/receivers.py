@@ -5,27 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from games import signals
-from predictions.services import is_forecast_minute
-from predictions.tasks import forecast_minutes, predict_game, record_game_outcomes
+from games.models import Game
+from predictions.services import Moment, forecasts_moment
+from predictions.tasks import forecast_live_states, predict_game, record_game_outcomes
 
 
 def queue_prediction(game_id: str) -> None:
     predict_game.delay(game_id)
 
 
-def queue_minute_forecasts(closed: dict[str, list[int]]) -> None:
-    """One task for the poll's games (a single broker message, whatever the slate)."""
-    due = {
-        game_id: [m for m in minutes if is_forecast_minute(m)]
-        for game_id, minutes in closed.items()
-    }
-    due = {game_id: minutes for game_id, minutes in due.items() if minutes}
-    if due:
-        forecast_minutes.delay(due)
+def queue_live_forecasts(games: list[Game]) -> None:
+    """One task for the poll's new game states (a single broker message, whatever the
+    slate); scheduled games and called-off ones have no forecast."""
+    moments = [Moment.of(game).as_task_argument() for game in games if forecasts_moment(game)]
+    if moments:
+        forecast_live_states.delay(moments)
 
 
-def on_minutes_closed(sender: Any, closed: dict[str, list[int]], **kwargs: Any) -> None:
-    queue_minute_forecasts(closed)
+def on_game_states_changed(sender: Any, games: list[Game], **kwargs: Any) -> None:
+    queue_live_forecasts(games)
 
 
 def on_halftime_forecast_due(sender: Any, game_id: str, **kwargs: Any) -> None:
@@ -39,6 +37,6 @@ def on_outcomes_known(
 
 
 def connect() -> None:
-    signals.minutes_closed.connect(on_minutes_closed, dispatch_uid="predictions")
+    signals.game_states_changed.connect(on_game_states_changed, dispatch_uid="predictions")
     signals.halftime_forecast_due.connect(on_halftime_forecast_due, dispatch_uid="predictions")
     signals.outcomes_known.connect(on_outcomes_known, dispatch_uid="predictions")

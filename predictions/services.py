@@ -1,5 +1,6 @@
 """The serving workflows of ``predictions``: the minute-18 halftime forecast (once per
-game), the forecast after every closed minute, and the outcomes recorded on predictions.
+game), the live forecast at every state of a game (the state model: home win probability
+and final margin), and the outcomes recorded on predictions.
 
 Each runs in a task queued after the poll that triggered it has committed, so it never
 slows a poll. Each change is a new version of its game (``Game.next_seq``) and is
@@ -19,13 +20,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from forecasting.forecast_types import GameContext
-from forecasting.minute_model import (
-    OT_MINUTES,
-    REGULATION_MINUTES,
-    MinuteState,
-    TeamStrength,
-    team_strength_from_results,
-)
+from forecasting.state_model import GameState, StateForecast
+from games.clock import REGULATION_PERIODS, period_end
 from games.feed.types import GameStatus
 from games.minutes import HALFTIME_MINUTE, PREDICTION_MINUTE
 from games.models import Game, MinuteDifferential
@@ -33,8 +29,8 @@ from games.recovery import reconcile_minutes
 from games.season import season_start
 from games.signals import announce_on_commit
 from predictions import signals
-from predictions.models import MinuteForecast, Prediction
-from predictions.registry import load_forecaster, load_minute_model
+from predictions.models import LiveForecast, Prediction
+from predictions.registry import load_forecaster, load_state_model
 
 logger = logging.getLogger(__name__)
 
@@ -111,69 +107,167 @@ def make_prediction(game_id: str) -> Prediction:
     return prediction
 
 
-# --- the forecast after every closed minute -----------------------------------------
+# --- the live forecast at every moment ---------------------------------------------
 
 
-def is_forecast_minute(minute: int) -> bool:
-    """1..47 in regulation and every overtime minute but a period's last (48, 53, 58, ...)."""
-    if minute < 1:
-        return False
-    if minute <= REGULATION_MINUTES:
-        return minute < REGULATION_MINUTES
-    return (minute - REGULATION_MINUTES) % OT_MINUTES != 0
+@dataclasses.dataclass(frozen=True, slots=True)
+class Moment:
+    """A game's state as a poll committed it: what the live forecast is made from."""
+
+    game_id: str
+    game_date: dt.date
+    home_team_id: int
+    away_team_id: int
+    period: int
+    clock_seconds: float | None  # on the period clock; None: not given by the feed
+    elapsed_seconds: float
+    home_score: int
+    away_score: int
+    final: bool
+
+    @classmethod
+    def of(cls, game: Game) -> Moment:
+        return cls(
+            game_id=game.game_id,
+            game_date=game.game_date,
+            home_team_id=game.home_team_id,
+            away_team_id=game.away_team_id,
+            period=game.period,
+            clock_seconds=game.clock_seconds,
+            elapsed_seconds=float(game.elapsed_seconds),
+            home_score=game.home_score,
+            away_score=game.away_score,
+            final=game.status == GameStatus.FINAL,
+        )
+
+    def as_task_argument(self) -> dict[str, object]:
+        data = dataclasses.asdict(self)
+        data["game_date"] = self.game_date.isoformat()
+        return data
+
+    @classmethod
+    def from_task_argument(cls, data: dict[str, object]) -> Moment:
+        fields = dict(data)
+        fields["game_date"] = dt.date.fromisoformat(str(fields["game_date"]))
+        return cls(**fields)  # type: ignore[arg-type]
+
+    @property
+    def seconds_left(self) -> float:
+        """On the period clock: the feed's, else what the elapsed game time leaves."""
+        if self.final:
+            return 0.0
+        if self.clock_seconds is not None:
+            return float(self.clock_seconds)
+        return max(0.0, period_end(self.period) - self.elapsed_seconds)
 
 
-def team_strengths(game: Game) -> tuple[TeamStrength, TeamStrength]:
-    """Home and away records from the season's finished games before the game's date."""
-    return _strengths(game.game_date, game.home_team_id, game.away_team_id)
+def forecasts_moment(game: Game) -> bool:
+    """Whether the live forecast follows this state: the game is under way (halftime
+    included) or over."""
+    return game.period >= 1 and game.status in (GameStatus.LIVE, GameStatus.FINAL)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Pregame:
+    """What the state model knows of a game before tip-off (pipelines/state_dataset.py
+    computes the same from the archive for training)."""
+
+    strength: float  # home minus away, points per game
+    home_rest_days: float | None
+    away_rest_days: float | None
 
 
 @functools.lru_cache(maxsize=512)
-def _strengths(day: dt.date, home: int, away: int) -> tuple[TeamStrength, TeamStrength]:
-    """Cached per process: games before ``day`` are over, so a game's pre-game strength
-    is read once, not after each of its 50-odd minutes."""
+def pregame(day: dt.date, home: int, away: int) -> Pregame:
+    """From the finished games before ``day`` (cached per process: they are over): each
+    team's margins this season, its previous season's average margin (None when that
+    season is not in the database: a neutral prior, as in training's first season), and
+    the days since its previous game this season."""
+    model = load_state_model()
+    start = season_start(day)
+    previous_start = season_start(start - dt.timedelta(days=1))
     teams = (home, away)
     rows = Game.objects.filter(
         Q(home_team_id__in=teams) | Q(away_team_id__in=teams),
         status=GameStatus.FINAL,
-        game_date__gte=season_start(day),
+        game_date__gte=previous_start,
         game_date__lt=day,
     ).values_list("game_date", "home_team_id", "away_team_id", "home_score", "away_score")
-    results: dict[int, list[tuple[dt.date, int]]] = {team: [] for team in teams}
+    this: dict[int, list[int]] = {team: [] for team in teams}
+    before: dict[int, list[int]] = {team: [] for team in teams}
+    last: dict[int, dt.date] = {}
     for played, home_id, away_id, home_score, away_score in rows:
-        if home_id in results:
-            results[home_id].append((played, home_score - away_score))
-        if away_id in results:
-            results[away_id].append((played, away_score - home_score))
-    return (
-        team_strength_from_results(results[home], day),
-        team_strength_from_results(results[away], day),
+        for team, margin in (
+            (home_id, home_score - away_score),
+            (away_id, away_score - home_score),
+        ):
+            if team not in this:
+                continue
+            if played >= start:
+                this[team].append(margin)
+                last[team] = max(last.get(team, played), played)
+            else:
+                before[team].append(margin)
+
+    def strength(team: int) -> float:
+        earlier = before[team]
+        previous = sum(earlier) / len(earlier) if earlier else None
+        return model.team_strength(float(sum(this[team])), len(this[team]), previous)
+
+    def rest(team: int) -> float | None:
+        return float((day - last[team]).days) if team in last else None
+
+    return Pregame(strength(home) - strength(away), rest(home), rest(away))
+
+
+def game_state(moment: Moment) -> GameState:
+    """The state model's input from a scoreboard moment. The scoreboard has no possession,
+    free throws, fouls or timeouts: they stay unknown (None), which the model was trained
+    to take (the archive lacks them at some moments too)."""
+    known = pregame(moment.game_date, moment.home_team_id, moment.away_team_id)
+    return GameState(
+        period=max(moment.period, 1),
+        seconds_left=moment.seconds_left,
+        margin=moment.home_score - moment.away_score,
+        strength=known.strength,
+        home_rest_days=known.home_rest_days,
+        away_rest_days=known.away_rest_days,
     )
 
 
-def forecast_minute(game_id: str, minute: int) -> MinuteForecast | None:
-    """Store and announce the forecast after ``minute``; None if it was already stored
-    (or the game's minutes up to it are not all there).
-
-    Idempotent: one row per (game, minute, model version) under a unique constraint; a
-    repeat (a retried or duplicated task) computes the same forecast, finds the row
-    there, and changes and announces nothing."""
-    model = load_minute_model()
-    rows = list(  # the minutes so far, each with the game's date and teams (one query)
-        MinuteDifferential.objects.filter(game_id=game_id, minute__lte=minute)
-        .order_by("minute")
-        .values_list("differential", "game__game_date", "game__home_team_id", "game__away_team_id")
+def decided(moment: Moment) -> StateForecast:
+    """A decided game's forecast is its result (the final, or no time left in the fourth
+    quarter or an overtime with a lead): the curve ends at 100 % or 0 % and the final
+    margin is the margin; the model, which never forecasts certainty, is not asked."""
+    margin = float(moment.home_score - moment.away_score)
+    return StateForecast(
+        home_win_prob=1.0 if margin > 0 else 0.0,
+        final_margin=margin,
+        interval90=(margin, margin),
+        interval95=(margin, margin),
+        regime="decided",
     )
-    if len(rows) != minute:
-        logger.warning("%s: minute %d not forecast: %d minutes stored", game_id, minute, len(rows))
-        return None
-    _, day, home_id, away_id = rows[0]
-    home, away = _strengths(day, home_id, away_id)
-    series = tuple(differential for differential, *_ in rows)
-    forecast = model.forecast(MinuteState(minute, series, home, away))
-    row = MinuteForecast(
-        game_id=game_id,
-        minute=minute,
+
+
+def make_live_forecast(moment: Moment) -> LiveForecast | None:
+    """Store and announce the forecast at ``moment``; None if that state (game time and
+    score) was forecast before.
+
+    Idempotent: one row per (game, state, model version) under a unique constraint; a
+    repeat (a retried or duplicated task, a poll that saw the same state) computes the same
+    forecast, finds the row there, and changes and announces nothing."""
+    model = load_state_model()
+    state = game_state(moment)
+    over = moment.final or (
+        state.period >= REGULATION_PERIODS and state.seconds_left <= 0 and state.margin != 0
+    )
+    forecast = decided(moment) if over else model.forecast(state)
+    row = LiveForecast(
+        game_id=moment.game_id,
+        elapsed_seconds=moment.elapsed_seconds,
+        period=moment.period,
+        home_score=moment.home_score,
+        away_score=moment.away_score,
         model_version=model.version,
         home_win_prob=forecast.home_win_prob,
         final_margin=forecast.final_margin,
@@ -184,21 +278,24 @@ def forecast_minute(game_id: str, minute: int) -> MinuteForecast | None:
     )
     try:
         with transaction.atomic():
-            seq = Game.next_seq(game_id)  # the game row first, as polls lock it: no deadlock
+            seq = Game.next_seq(moment.game_id)  # the game row first, as polls lock it
             row.save(force_insert=True)
-            announce_on_commit(signals.minute_forecast_made, forecast=row, seq=seq)
+            announce_on_commit(signals.live_forecast_made, forecast=row, seq=seq)
     except IntegrityError:  # stored before (a repeat): the seq bump is rolled back with it
         return None
     return row
 
 
-def forecast_closed_minutes(closed: dict[str, list[int]]) -> int:
-    """Forecast every forecast minute of ``closed`` ({game_id: minutes}); how many were new."""
-    made = 0
-    for game_id, minutes in sorted(closed.items()):
-        for minute in sorted(m for m in minutes if is_forecast_minute(m)):
-            made += forecast_minute(game_id, minute) is not None
-    return made
+def make_live_forecasts(moments: list[Moment]) -> int:
+    """The forecasts of one poll's moments, in game order, in one transaction (one commit
+    for the slate rather than one per game: the commit is most of a forecast's cost); how
+    many were new. Each moment is its own savepoint, so a repeat skips only itself; the
+    games' rows are locked in primary-key order, as a poll locks them."""
+    with transaction.atomic():
+        return sum(
+            make_live_forecast(moment) is not None
+            for moment in sorted(moments, key=lambda m: (m.game_id, m.elapsed_seconds))
+        )
 
 
 # --- outcomes -----------------------------------------------------------------------

@@ -8,6 +8,6 @@ from django.dispatch import Signal
 # After commit. ``prediction``: a game's minute-18 prediction was made, or an outcome
 # (actual halftime, final margin) recorded on it; ``seq``: the game version it is.
 prediction_changed = Signal()
-# After commit. ``forecast``: the MinuteForecast row stored after a closed minute;
+# After commit. ``forecast``: the LiveForecast row stored for a game's new state;
 # ``seq``: the game version it is.
-minute_forecast_made = Signal()
+live_forecast_made = Signal()

@@ -4,8 +4,9 @@ from celery import shared_task
 from django.db import OperationalError
 
 from predictions.services import (
+    Moment,
     PatternIncomplete,
-    forecast_closed_minutes,
+    make_live_forecasts,
     make_prediction,
     record_outcomes,
 )
@@ -31,9 +32,9 @@ def predict_game(game_id: str) -> int:
     max_retries=5,
     ignore_result=True,
 )
-def forecast_minutes(closed: dict[str, list[int]]) -> int:
-    """The forecasts of the minutes one poll closed ({game_id: [minute, ...]})."""
-    return forecast_closed_minutes(closed)
+def forecast_live_states(moments: list[dict[str, object]]) -> int:
+    """The live forecasts of the states one poll committed (``Moment.as_task_argument``)."""
+    return make_live_forecasts([Moment.from_task_argument(m) for m in moments])
 
 
 @shared_task(

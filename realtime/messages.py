@@ -20,8 +20,11 @@ from games.minutes import PREDICTION_MINUTE
 # object no longer carries its win-probability series; the series travels in
 # ``subscribed`` (every point) and, bounded, in ``snapshot``; ``snapshot`` carries the
 # board version and, on a resync with ``seqs``, leaves out the games the client is
-# current on.
-API_VERSION = 2
+# current on. Version 3: the win probability is the state model's, forecast at every
+# state of the game (a poll that changes the game time or the score), so a curve's points
+# are keyed by game time (``elapsed_seconds``, with ``period`` and the score) instead of
+# by closed minute.
+API_VERSION = 3
 SCOREBOARD_GROUP = "scoreboard"
 ALERTS_GROUP = "alerts"  # every staff socket (alert messages, x-audience staff)
 # A snapshot carries tonight's newest alerts, at most this many (every active one among
@@ -74,16 +77,20 @@ class TeamPayload(TypedDict):
 
 
 class WinProbabilityPoint(TypedDict):
-    """The forecast made after one closed minute (``minute``: elapsed game minutes)."""
+    """The live forecast at one state of the game: its game time (``elapsed_seconds``
+    from tip-off, overtime included), period and score, and the forecast from them."""
 
-    minute: int
+    elapsed_seconds: float
+    period: int
+    home_score: int
+    away_score: int
     home_win_prob: float
     final_margin: float  # home minus away
     interval90: list[float]  # [low, high] of the final margin
     interval95: list[float]
 
 
-class MinuteForecastPayload(WinProbabilityPoint):
+class LiveForecastPayload(WinProbabilityPoint):
     model_version: str
 
 
@@ -112,7 +119,7 @@ class GameWithHistory(GamePayload):
     null) and its win-probability curve (bounded in a snapshot, whole in subscribed)."""
 
     prediction: dict[str, Any] | None
-    win_probability: list[WinProbabilityPoint]  # ordered by minute; [] before the first
+    win_probability: list[WinProbabilityPoint]  # in game-time order; [] before the first
 
 
 class MinutePayload(TypedDict):
@@ -290,7 +297,7 @@ class PredictionMessage(Envelope):
 class ForecastUpdateMessage(Envelope):
     game_id: str
     seq: int
-    forecast: MinuteForecastPayload
+    forecast: LiveForecastPayload
 
 
 class SubscribedMessage(Envelope):
@@ -433,9 +440,9 @@ def prediction_message(game_id: str, seq: int, prediction: dict[str, Any]) -> Pr
 
 
 def forecast_update_message(
-    game_id: str, seq: int, forecast: MinuteForecastPayload
+    game_id: str, seq: int, forecast: LiveForecastPayload
 ) -> ForecastUpdateMessage:
-    """The forecast of a minute that just closed (its own version of the game)."""
+    """The live forecast of the game's new state (its own version of the game)."""
     return {**_envelope("forecast.update"), "game_id": game_id, "seq": seq, "forecast": forecast}
 
 

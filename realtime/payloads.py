@@ -17,7 +17,7 @@ from games.feed.types import GameStatus
 from games.minutes import PREDICTION_MINUTE
 from games.models import Board, Game, MinuteDifferential, Play, PlayerBoxLine, TeamBoxLine
 from games.plays import BoxLine, GameFlow, flow_of, last_plays
-from predictions.models import MinuteForecast, Prediction
+from predictions.models import LiveForecast, Prediction
 from realtime.messages import (
     SNAPSHOT_ALERTS,
     AlertPayload,
@@ -27,7 +27,7 @@ from realtime.messages import (
     GamePayload,
     GameWithHistory,
     LinePayload,
-    MinuteForecastPayload,
+    LiveForecastPayload,
     MinutePayload,
     PlayerLinePayload,
     PlayPayload,
@@ -44,25 +44,29 @@ def current_games() -> QuerySet[Game]:
 
 
 def win_probabilities(game_ids: Sequence[str]) -> dict[str, list[WinProbabilityPoint]]:
-    """Each game's newest forecast per minute, ordered by minute, in one query (an empty
-    list for a game without one)."""
+    """Each game's live forecasts, one per state (the newest, should a model change have
+    forecast a state twice), in game-time order, in one query (an empty list for a game
+    without one)."""
     series: dict[str, list[WinProbabilityPoint]] = {game_id: [] for game_id in game_ids}
     if not game_ids:
         return series
     rows = (
-        MinuteForecast.objects.filter(game_id__in=list(game_ids))
-        .order_by("game_id", "minute", "-id")
-        .distinct("game_id", "minute")
+        LiveForecast.objects.filter(game_id__in=list(game_ids))
+        .order_by("game_id", "elapsed_seconds", "home_score", "away_score", "-id")
+        .distinct("game_id", "elapsed_seconds", "home_score", "away_score")
     )
     for row in rows:
         series[row.game_id].append(forecast_point(row))
     return series
 
 
-def forecast_point(row: MinuteForecast) -> WinProbabilityPoint:
+def forecast_point(row: LiveForecast) -> WinProbabilityPoint:
     """The point of the game's ``win_probability`` series (the WebSocket contract)."""
     return {
-        "minute": row.minute,
+        "elapsed_seconds": row.elapsed_seconds,
+        "period": row.period,
+        "home_score": row.home_score,
+        "away_score": row.away_score,
         "home_win_prob": row.home_win_prob,
         "final_margin": row.final_margin,
         "interval90": [row.lo90, row.hi90],
@@ -70,7 +74,7 @@ def forecast_point(row: MinuteForecast) -> WinProbabilityPoint:
     }
 
 
-def forecast_payload(row: MinuteForecast) -> MinuteForecastPayload:
+def forecast_payload(row: LiveForecast) -> LiveForecastPayload:
     """The ``forecast`` of a ``forecast.update`` message: the point and its model."""
     return {**forecast_point(row), "model_version": row.model_version}
 

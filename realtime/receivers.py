@@ -15,7 +15,7 @@ from games import signals as games_signals
 from games.models import Board
 from games.plays import flow_of
 from predictions import signals as predictions_signals
-from predictions.models import MinuteForecast, Prediction
+from predictions.models import LiveForecast, Prediction
 from realtime import broadcast, messages
 from realtime.payloads import (
     alert_payload,
@@ -66,7 +66,7 @@ def on_prediction_changed(sender: Any, prediction: Prediction, seq: int, **kwarg
     broadcast.send_now([(messages.SCOREBOARD_GROUP, [message])])
 
 
-def on_minute_forecast_made(sender: Any, forecast: MinuteForecast, seq: int, **kwargs: Any) -> None:
+def on_live_forecast_made(sender: Any, forecast: LiveForecast, seq: int, **kwargs: Any) -> None:
     message = messages.forecast_update_message(forecast.game_id, seq, forecast_payload(forecast))
     # Every socket is in the scoreboard group (subscribers too): once reaches all.
     broadcast.send_now([(messages.SCOREBOARD_GROUP, [message])])
@@ -119,6 +119,6 @@ def connect() -> None:
     games_signals.board_changed.connect(on_board_changed, dispatch_uid=uid)
     games_signals.plays_changed.connect(on_plays_changed, dispatch_uid=uid)
     predictions_signals.prediction_changed.connect(on_prediction_changed, dispatch_uid=uid)
-    predictions_signals.minute_forecast_made.connect(on_minute_forecast_made, dispatch_uid=uid)
+    predictions_signals.live_forecast_made.connect(on_live_forecast_made, dispatch_uid=uid)
     alerts_signals.alert_raised.connect(on_alert_raised, dispatch_uid=uid)
     alerts_signals.alerts_changed.connect(on_alerts_changed, dispatch_uid=uid)

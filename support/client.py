@@ -30,7 +30,7 @@ def alert_types() -> frozenset[str]:
 class ClientState:
     seqs: dict[str, int] = field(default_factory=dict)
     games: dict[str, dict[str, Any]] = field(default_factory=dict)  # game id -> game state
-    curves: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    curves: dict[str, dict[tuple[float, int, int], dict[str, Any]]] = field(default_factory=dict)
     minutes: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
     plays: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)  # by action_number
     newest_play: dict[str, int] = field(default_factory=dict)  # game id -> orderNumber
@@ -191,7 +191,7 @@ class ClientState:
                 game["prediction"] = message["prediction"]
             else:
                 point = {k: v for k, v in message["forecast"].items() if k != "model_version"}
-                self.curves.setdefault(game_id, {})[point["minute"]] = point
+                self.curves.setdefault(game_id, {})[state_key(point)] = point
         else:
             previous = self.games.get(game_id, {})  # a game update carries no prediction
             self.games[game_id] = {**message["game"], "prediction": previous.get("prediction")}
@@ -200,8 +200,13 @@ class ClientState:
     def _take_game(self, game: dict[str, Any]) -> None:
         state = {k: v for k, v in game.items() if k != "win_probability"}
         self.games[game["game_id"]] = state
-        self.curves[game["game_id"]] = {p["minute"]: p for p in game["win_probability"]}
+        self.curves[game["game_id"]] = {state_key(p): p for p in game["win_probability"]}
 
     def view(self, game_id: str) -> tuple[int, int, str, int]:
         game = self.games[game_id]
         return (game["home"]["score"], game["away"]["score"], game["status"], self.seqs[game_id])
+
+
+def state_key(point: dict[str, Any]) -> tuple[float, int, int]:
+    """A curve point's state: its game time and score (version 3's key of a point)."""
+    return (point["elapsed_seconds"], point["home_score"], point["away_score"])

@@ -59,10 +59,11 @@ class PollRecord:
 
 @dataclass
 class TaskRecord:
-    """What a task did after a poll: one game-minute's forecast (``forecast``), a game's
-    minute-18 prediction (``prediction``), a poll's outcomes (``outcomes``) or the alert
-    rules over the games the poll and its forecasts changed (``alerts``, run once after
-    them, as a worker would pick the queued evaluations up)."""
+    """What a task did after a poll: one game state's live forecast (``forecast``; its
+    ``minute`` is the game minute the state is in), a game's minute-18 prediction
+    (``prediction``), a poll's outcomes (``outcomes``) or the alert rules over the games
+    the poll and its forecasts changed (``alerts``, run once after them, as a worker would
+    pick the queued evaluations up)."""
 
     tick: int
     kind: str
@@ -132,8 +133,15 @@ class Socket:
         }
 
     async def read(self, count: int) -> None:
-        for _ in range(count):
-            await self.receive()
+        for n in range(count):
+            try:
+                await self.receive()
+            except TimeoutError:
+                last = [f.get("type") for f in self.frames[-5:]]
+                raise AssertionError(
+                    f"{self.name}: {n} of the {count} frames sent to its groups arrived"
+                    f" (the last it got: {last})"
+                ) from None
 
     async def quiet(self) -> bool:
         return bool(await self.client.receive_nothing(timeout=0.05))
@@ -154,7 +162,7 @@ class Socket:
 def _rows() -> dict[str, list[dict[str, Any]]]:
     from alerts.models import Alert
     from games.models import Board, Game, MinuteDifferential, PollRun, Snapshot
-    from predictions.models import MinuteForecast, Prediction
+    from predictions.models import LiveForecast, Prediction
 
     tables = {
         "alert": Alert.objects.order_by("seq"),
@@ -162,7 +170,9 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
         "snapshot": Snapshot.objects.order_by("game_id", "elapsed_seconds", "status", "id"),
         "minute": MinuteDifferential.objects.order_by("game_id", "minute"),
         "prediction": Prediction.objects.order_by("game_id"),
-        "minute_forecast": MinuteForecast.objects.order_by("game_id", "minute", "model_version"),
+        "live_forecast": LiveForecast.objects.order_by(
+            "game_id", "elapsed_seconds", "home_score", "away_score", "model_version"
+        ),
         "poll_run": PollRun.objects.order_by("started_at", "id"),
         "board": Board.objects.order_by("pk"),
     }
@@ -195,7 +205,9 @@ async def _play(cookie: bytes) -> RecordedNight:
         def run(*args: Any) -> Any:
             with CaptureQueriesContext(connection) as queries:
                 result = real(*args)
-            game_id, minute = (args[0], args[1]) if name == "forecast" else ("", 0)
+            game_id, minute = "", 0
+            if name == "forecast":
+                game_id, minute = args[0].game_id, int(args[0].elapsed_seconds // 60)
             if name == "prediction":
                 game_id, minute = args[0], 18
             tasks.append(TaskRecord(current[-1].tick, name, game_id, minute, len(queries)))
@@ -227,8 +239,8 @@ async def _play(cookie: bytes) -> RecordedNight:
         patches.enter_context(
             mock.patch.object(
                 prediction_services,
-                "forecast_minute",
-                counted("forecast", prediction_services.forecast_minute),
+                "make_live_forecast",
+                counted("forecast", prediction_services.make_live_forecast),
             )
         )
         for name, attribute in (("prediction", "make_prediction"), ("outcomes", "record_outcomes")):

@@ -14,7 +14,7 @@ export function drawReliability(canvas, bins, unit = "games") {
     data: {
       datasets: [
         {
-          label: unit === "games" ? "forecasts (per tenth)" : "minute forecasts (per tenth)",
+          label: unit === "games" ? "forecasts (per tenth)" : "live forecasts (per tenth)",
           data: reliabilityPoints(bins),
           showLine: true,
           borderColor: "#0969da",

@@ -201,7 +201,7 @@ export function updateDifferential(chart, game, rows, { time, full = false, rang
   chart.update("none");
 }
 
-// Home win probability (0–100 %) by minute, with a 50 % line.
+// Home win probability (0–100 %) over game time (in minutes), with a 50 % line.
 export function winProbabilityChart(canvas, { time, full = false }) {
   const Chart = chartLib();
   if (!Chart) return null;
@@ -233,14 +233,16 @@ export function winProbabilityChart(canvas, { time, full = false }) {
   });
 }
 
-// The win-probability line's points (pure): minute, home win probability in %.
-export const winProbabilityPoints = (series) => series.map((p) => ({ x: p.minute, y: 100 * p.home_win_prob }));
+// The win-probability line's points (pure): game minute (the state's game time in
+// minutes, not rounded), home win probability in %.
+export const winProbabilityPoints = (series) =>
+  series.map((p) => ({ x: p.elapsed_seconds / 60, y: 100 * p.home_win_prob }));
 
 // end: the last minute to show (at least the series' own end), e.g. the closed minutes'.
 export function updateWinProbability(chart, series, { time, full = false, end = 0 }) {
   if (!chart) return;
   chart.data.datasets[0].data = winProbabilityPoints(series);
-  const last = Math.max(end, time.lastMinute(series));
+  const last = Math.max(end, time.lastMinute(series.map((p) => ({ minute: p.elapsed_seconds / 60 }))));
   chart.options.scales.x.max = last;
   if (full) chart.options.plugins.markers.lines = periodMarkers(time, last, false);
   chart.update("none");

@@ -43,8 +43,8 @@ function renderWinProbability(game) {
   const last = series[series.length - 1];
   const when = game.status === "final" ? "last forecast" : "now";
   document.getElementById("wp-now").textContent = last
-    ? `${when} ${winProbabilityText(game)} (minute ${last.minute}; ${game.home.tricode} ${percent(last.home_win_prob)})`
-    : "No per-minute win probability for this game yet.";
+    ? `${when} ${winProbabilityText(game)} (${time.clockAt(last.elapsed_seconds)}, ${game.away.tricode} ${last.away_score}–${last.home_score} ${game.home.tricode}; ${game.home.tricode} ${percent(last.home_win_prob)})`
+    : "No live win probability for this game yet.";
   updateWinProbability(wpChart, series, { time, full: true, end: time.lastMinute(store.sortedMinutes(GAME)) });
 }
 

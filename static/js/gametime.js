@@ -53,7 +53,21 @@ export function gameTime(constants) {
     return starts;
   };
 
+  // "Q3 4:12", "OT 0:35", "Q4 0:00" for a game time in seconds from tip-off (a period's
+  // last second counts to that period).
+  const clockAt = (elapsedSeconds) => {
+    let period = 1;
+    while (periodStart(period + 1) * 60 < elapsedSeconds) period++;
+    const length = (period <= periods ? periodMinutes : overtimeMinutes) * 60;
+    const left = Math.max(0, periodStart(period) * 60 + length - elapsedSeconds);
+    const whole = Math.floor(left);
+    const tenths = left < 60 && left !== whole ? `.${Math.floor((left - whole) * 10)}` : "";
+    const clock = left < 60 ? `0:${String(whole).padStart(2, "0")}${tenths}` : `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+    return `${periodName(period)} ${clock}`;
+  };
+
   return Object.freeze({
+    clockAt,
     forecastMinute: constants.forecast_minute,
     halftimeMinute: constants.halftime_minute,
     regulationPeriods: periods,

@@ -1,4 +1,4 @@
-// livescores-client.js: a client of the ws/scores/ WebSocket API (protocol version 2;
+// livescores-client.js: a client of the ws/scores/ WebSocket API (protocol version 3;
 // docs/websocket-api.md, docs/asyncapi.json). One ES module with no dependencies and no
 // build step; the dashboard and the game page use it, and so can any other front-end.
 //

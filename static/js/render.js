@@ -102,7 +102,7 @@ export class Cards {
       el("div", { class: "chart" }, el("canvas", { role: "img", "aria-label": "minute-by-minute differential, home minus away" })),
       // The game page draws the curve full size in its own panel: no small one on its card.
       this.full ? null : el("div", { class: "wp-chart" }, el("span", { class: "wp-label", text: `${game.home.tricode} win %` }),
-        el("canvas", { role: "img", "aria-label": "home win probability by minute" })),
+        el("canvas", { role: "img", "aria-label": "home win probability through the game" })),
       field("forecast", "div", "forecast"),
       field("neighbours", "div", "neighbours"));
     this.container.append(article);

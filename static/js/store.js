@@ -42,13 +42,14 @@ export class Store {
     return [...(this.minutes.get(id) || new Map()).values()].sort((a, b) => a.minute - b.minute);
   }
 
-  // One forecast.update point: replaces the point of the same minute, keeps the order.
+  // One forecast.update point: replaces the point of the same state (game time and
+  // score), keeps game-time order (at one second, the lower total score first).
   addForecastPoint(id, point) {
     const game = this.games.get(id);
     if (!game) return false;
-    const series = (game.win_probability || []).filter((p) => p.minute !== point.minute);
+    const series = (game.win_probability || []).filter((p) => !sameState(p, point));
     series.push(point);
-    series.sort((a, b) => a.minute - b.minute);
+    series.sort(byGameTime);
     game.win_probability = series;
     return true;
   }
@@ -64,3 +65,9 @@ export class Store {
     for (const [id, rows] of Object.entries(board.minutes)) this.mergeMinutes(id, rows, true);
   }
 }
+
+const sameState = (a, b) =>
+  a.elapsed_seconds === b.elapsed_seconds && a.home_score === b.home_score && a.away_score === b.away_score;
+
+const byGameTime = (a, b) =>
+  a.elapsed_seconds - b.elapsed_seconds || a.home_score + a.away_score - (b.home_score + b.away_score);

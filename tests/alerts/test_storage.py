@@ -17,7 +17,7 @@ from alerts.rules import Candidate, Moment
 from games.feed.parser import parse_scoreboard
 from games.models import Game, PollOutcome, PollRun
 from games.services import ingest_scoreboard
-from predictions.models import MinuteForecast
+from predictions.models import LiveForecast
 from support.payloads import at_minute, board
 
 GAME = "0042200163"
@@ -168,9 +168,12 @@ def test_a_big_swing_keeps_its_cooldown_across_evaluations() -> None:
         poll(minute, 2 * minute, 2 * minute)  # both score every minute: no run
 
     def forecast(minute: int, probability: float) -> None:
-        MinuteForecast.objects.create(
+        LiveForecast.objects.create(
             game_id=GAME,
-            minute=minute,
+            elapsed_seconds=60.0 * minute,
+            period=1,
+            home_score=2 * minute,
+            away_score=2 * minute,
             model_version="t",
             home_win_prob=probability,
             final_margin=0,

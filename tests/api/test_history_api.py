@@ -20,7 +20,7 @@ from openapi_spec_validator import validate as validate_openapi
 from games.feed.select import build_replay_feed
 from games.models import Game
 from games.services import poll_scoreboard
-from predictions.models import MinuteForecast
+from predictions.models import LiveForecast
 from realtime.consumer import read_subscription
 from support.schemas import _registry
 
@@ -146,17 +146,19 @@ def test_an_unknown_game_is_a_404_naming_it(staff: Client) -> None:
 
 def test_forecasts_are_every_stored_row_paginated(feed: Any, staff: Client) -> None:
     game_id = feed.board.night.games[0].game_id
-    stored = MinuteForecast.objects.filter(game_id=game_id).order_by("minute", "model_version")
+    stored = LiveForecast.objects.filter(game_id=game_id).order_by(
+        "elapsed_seconds", "home_score", "away_score", "model_version", "id"
+    )
     assert stored.count() > 10
     body = staff.get(f"/api/v1/games/{game_id}/forecasts?limit=10").json()
     assert body["count"] == stored.count() and len(body["items"]) == 10
     rest = staff.get(f"/api/v1/games/{game_id}/forecasts?limit=100&offset=10").json()
     rows = body["items"] + rest["items"]
-    assert [(r["minute"], r["model_version"]) for r in rows] == [
-        (f.minute, f.model_version) for f in stored
+    assert [(r["elapsed_seconds"], r["home_score"], r["model_version"]) for r in rows] == [
+        (f.elapsed_seconds, f.home_score, f.model_version) for f in stored
     ]
     for row in rows:
-        assert_matches("minute_forecast", {k: v for k, v in row.items() if k != "created_at"})
+        assert_matches("live_forecast", {k: v for k, v in row.items() if k != "created_at"})
 
 
 def test_a_game_answers_304_until_its_seq_moves(feed: Any, staff: Client) -> None:

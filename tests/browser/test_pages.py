@@ -302,7 +302,10 @@ def test_the_game_page_follows_the_game_live_with_its_timeline_and_win_probabili
     # "XXX 73 %" follow, through the same sequence checks as every game message.
     seq = browser.execute_script("return window.livescores.socket.seqs.get(arguments[0]);", game_id)
     point = {
-        "minute": 3,
+        "elapsed_seconds": 180.0,
+        "period": 1,
+        "home_score": 6,
+        "away_score": 9,
         "home_win_prob": 0.27,
         "final_margin": -4.5,
         "interval90": [-20, 11],
@@ -311,7 +314,7 @@ def test_the_game_page_follows_the_game_live_with_its_timeline_and_win_probabili
     }
     browser.execute_script(
         "window.livescores.socket.handle({type: 'forecast.update', game_id: arguments[0],"
-        " seq: arguments[1], version: 1, sent_at: new Date().toISOString(),"
+        " seq: arguments[1], version: 3, sent_at: new Date().toISOString(),"
         " forecast: arguments[2]});",
         game_id,
         seq + 1,
@@ -336,7 +339,10 @@ def test_cards_show_the_favourites_win_probability_and_a_small_line(
     log_in(browser, server)
     series = [
         {
-            "minute": m,
+            "elapsed_seconds": 60.0 * m,
+            "period": 1,
+            "home_score": 2 * m,
+            "away_score": m,
             "home_win_prob": p,
             "final_margin": 0.0,
             "interval90": [-10, 10],

@@ -1,5 +1,6 @@
-"""The accuracy page scores the live win-probability curve (every stored minute forecast
-of a finished game) by period and per tenth, equal to figures computed by hand here."""
+"""The accuracy page scores the live win-probability curve (every stored live forecast of a
+finished game, but the decided ones) by period and per tenth, equal to figures computed by
+hand here."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from django.test import Client
 from dashboard.curve_accuracy import curve_accuracy
 from games.feed.types import GameStatus
 from games.models import Game
-from predictions.models import MinuteForecast
+from predictions.models import LiveForecast
 
 pytestmark = pytest.mark.django_db
 
 DAY = dt.date(2025, 1, 10)
-# game id -> (home score, away score, status, {minute: home win probability})
+# game id -> (home score, away score, status, {game minute: home win probability}); a
+# point sits in the middle of its minute (minute 1: 30 s of game time; 49: in overtime).
 GAMES = {
     "0022400801": (110, 100, GameStatus.FINAL, {1: 0.55, 12: 0.62, 30: 0.81, 47: 0.97}),
     "0022400802": (98, 104, GameStatus.FINAL, {2: 0.48, 13: 0.40, 40: 0.15, 50: 0.05}),
@@ -42,17 +44,26 @@ def create_curves() -> None:
             observed=True,
         )
         for minute, probability in points.items():
-            MinuteForecast.objects.create(
-                game_id=game_id,
-                minute=minute,
-                model_version="m-test",
-                home_win_prob=probability,
-                final_margin=0,
-                lo90=-1,
-                hi90=1,
-                lo95=-2,
-                hi95=2,
-            )
+            live_forecast(game_id, minute, probability, "m-test")
+        if status == GameStatus.FINAL:  # the decided end of the curve: never scored
+            live_forecast(game_id, 53 if max(points) > 48 else 48, 1.0 if home > away else 0.0)
+
+
+def live_forecast(game_id: str, minute: int, probability: float, version: str = "m-test") -> None:
+    LiveForecast.objects.create(
+        game_id=game_id,
+        elapsed_seconds=60 * minute - 30,
+        period=min(4, (minute - 1) // 12 + 1) if minute <= 48 else 5,
+        home_score=minute,
+        away_score=0,
+        model_version=version,
+        home_win_prob=probability,
+        final_margin=0,
+        lo90=-1,
+        hi90=1,
+        lo95=-2,
+        hi95=2,
+    )
 
 
 def by_hand() -> dict[str, list[tuple[float, float, str]]]:
@@ -110,17 +121,7 @@ def test_the_reliability_table_counts_points_and_games_per_tenth() -> None:
 
 def test_each_model_version_is_scored_on_its_own_points() -> None:
     create_curves()
-    MinuteForecast.objects.create(
-        game_id="0022400801",
-        minute=1,
-        model_version="m-old",
-        home_win_prob=0.1,
-        final_margin=0,
-        lo90=-1,
-        hi90=1,
-        lo95=-2,
-        hi95=2,
-    )
+    live_forecast("0022400801", 2, 0.1, "m-old")
     curves = curve_accuracy(DAY, DAY)
     assert [(c.model_version, c.points) for c in curves] == [("m-test", 8), ("m-old", 1)]
     assert curves[1].brier == pytest.approx((0.1 - 1) ** 2)
@@ -131,8 +132,8 @@ def test_the_accuracy_page_shows_the_curve_beside_the_halftime_figures(client: C
     user = get_user_model().objects.create_user("boss", password="pw-for-tests", is_staff=True)
     client.force_login(user)
     page = client.get(f"/accuracy/?start={DAY}&end={DAY}").content.decode()
-    assert "Live win probability, after every minute" in page
-    assert "8 points from 2 games; model m-test" in page
+    assert "Live win probability, at every moment" in page
+    assert "8 points from 2 games; model m-test" in page  # the two decided points left out
     assert (
         f'<td id="curve-brier">{brier([p for ps in by_hand().values() for p in ps]):.4f}</td>'
         in page

@@ -38,7 +38,7 @@ def test_closed_minutes_and_the_halftime_forecast_are_announced_after_commit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("predictions.receivers.queue_prediction", lambda game_id: None)
-    monkeypatch.setattr("predictions.receivers.queue_minute_forecasts", lambda closed: None)
+    monkeypatch.setattr("predictions.receivers.queue_live_forecasts", lambda games: None)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         ingest_scoreboard(parse_scoreboard(board(at_minute(15.5, 30, 25))))
         ingest_scoreboard(parse_scoreboard(board(at_minute(18.2, 34, 25))))
@@ -57,10 +57,10 @@ def test_a_failing_receiver_is_logged_and_does_not_fail_the_poll(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    def broken(closed: dict[str, list[int]]) -> None:
+    def broken(games: list[Any]) -> None:
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr("predictions.receivers.queue_minute_forecasts", broken)
+    monkeypatch.setattr("predictions.receivers.queue_live_forecasts", broken)
     with django_capture_on_commit_callbacks(execute=True):
         result = ingest_scoreboard(parse_scoreboard(board(at_minute(2.5, 4, 2))))
     assert result.minutes == 2

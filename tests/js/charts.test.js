@@ -67,6 +67,6 @@ describe("datasets", () => {
   });
 
   it("the win-probability line is in percent", () => {
-    assert.deepEqual(winProbabilityPoints([{ minute: 3, home_win_prob: 0.73 }]), [{ x: 3, y: 73 }]);
+    assert.deepEqual(winProbabilityPoints([{ elapsed_seconds: 195, home_win_prob: 0.73 }]), [{ x: 3.25, y: 73 }]);
   });
 });

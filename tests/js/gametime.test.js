@@ -33,6 +33,16 @@ describe("gameTime", () => {
     assert.equal(time.lastMinute([{ minute: 53 }], [{ minute: 54 }]), 58);
   });
 
+  it("reads a game time in seconds as the period and its clock", () => {
+    assert.equal(time.clockAt(0), "Q1 12:00");
+    assert.equal(time.clockAt(252), "Q1 7:48");
+    assert.equal(time.clockAt(720), "Q1 0:00"); // a period's last second is its own
+    assert.equal(time.clockAt(720.5), "Q2 11:59");
+    assert.equal(time.clockAt(2880 - 12.5), "Q4 0:12.5");
+    assert.equal(time.clockAt(2880 + 90), "OT 3:30");
+    assert.equal(time.clockAt(2880 + 300 + 299), "2OT 0:01");
+  });
+
   it("follows other constants (nothing is copied into the JS)", () => {
     const fiba = gameTime({ ...CONSTANTS.game, regulation_period_seconds: 600, halftime_minute: 20, forecast_minute: 15 });
     assert.equal(fiba.regulationMinutes, 40);

@@ -11,13 +11,13 @@ const A = "0022400755";
 describe("Store", () => {
   it("a game update keeps the prediction and the curve it does not carry", () => {
     const store = new Store();
-    store.replaceGame({ ...gameState(A, 3), prediction: { halftime: {} }, win_probability: [{ minute: 1 }] });
+    store.replaceGame({ ...gameState(A, 3), prediction: { halftime: {} }, win_probability: [{ elapsed_seconds: 60 }] });
     store.upsertGame(gameState(A, 4, { home: 2 }));
     const game = store.games.get(A);
     assert.equal(game.seq, 4);
     assert.equal(game.home.score, 2);
     assert.deepEqual(game.prediction, { halftime: {} });
-    assert.deepEqual(game.win_probability, [{ minute: 1 }]);
+    assert.deepEqual(game.win_probability, [{ elapsed_seconds: 60 }]);
     store.upsertGame(gameState("0022400756", 1));
     assert.equal(store.games.get("0022400756").prediction, null);
     assert.deepEqual(store.games.get("0022400756").win_probability, []);
@@ -34,13 +34,16 @@ describe("Store", () => {
     assert.deepEqual(store.sortedMinutes("none"), []);
   });
 
-  it("adds forecast points in minute order, replacing a point of the same minute", () => {
+  it("adds forecast points in game-time order, replacing a point of the same state", () => {
     const store = new Store();
-    assert.equal(store.addForecastPoint(A, { minute: 1 }), false); // unknown game
-    store.replaceGame({ ...gameState(A, 1), win_probability: [{ minute: 1, home_win_prob: 0.5 }, { minute: 3, home_win_prob: 0.6 }] });
-    store.addForecastPoint(A, { minute: 2, home_win_prob: 0.55 });
-    store.addForecastPoint(A, { minute: 3, home_win_prob: 0.7 });
-    assert.deepEqual(store.games.get(A).win_probability.map((p) => [p.minute, p.home_win_prob]), [[1, 0.5], [2, 0.55], [3, 0.7]]);
+    const at = (elapsed_seconds, home_score, away_score, home_win_prob) => ({ elapsed_seconds, home_score, away_score, home_win_prob });
+    assert.equal(store.addForecastPoint(A, at(60, 2, 0, 0.5)), false); // unknown game
+    store.replaceGame({ ...gameState(A, 1), win_probability: [at(60, 2, 0, 0.5), at(180, 4, 4, 0.6)] });
+    store.addForecastPoint(A, at(120, 2, 2, 0.55));
+    store.addForecastPoint(A, at(180, 4, 4, 0.7)); // the same state again: replaced
+    store.addForecastPoint(A, at(180, 5, 4, 0.72)); // a free throw at the same second: its own state, after
+    assert.deepEqual(store.games.get(A).win_probability.map((p) => [p.elapsed_seconds, p.home_score, p.home_win_prob]),
+      [[60, 2, 0.5], [120, 2, 0.55], [180, 4, 0.7], [180, 5, 0.72]]);
   });
 
   it("sets a prediction, forgets a game, loads the page's board", () => {

@@ -30,13 +30,9 @@ def queue_of(task: str) -> str:
     return str(app.amqp.router.route({}, task)["queue"].name)
 
 
-def test_the_poll_and_its_follow_up_go_to_their_own_queue_and_every_other_task_to_the_default() -> (
-    None
-):
+def test_the_poll_goes_to_its_own_queue_and_every_other_task_to_the_default() -> None:
     assert queue_of("games.tasks.poll_scoreboard") == "poll"
-    # The play-by-play follow-up rides the poll's queue: never behind a forecast backlog.
-    assert queue_of("games.tasks.follow_plays") == "poll"
-    for task in ("predictions.tasks.predict_game", "predictions.tasks.forecast_minutes"):
+    for task in ("predictions.tasks.predict_game", "predictions.tasks.forecast_live_states"):
         assert queue_of(task) == "celery"
     assert {q.name for q in app.amqp.queues.values()} == {"poll", "celery"}
 
@@ -56,21 +52,37 @@ def start(broker: ThrowawayRedis, *args: str) -> subprocess.Popen[str]:
 def log_record(process: subprocess.Popen[str], text: str, timeout: float = 60) -> dict[str, Any]:
     """The log line the process prints with ``text`` in it, which must be a JSON object:
     Celery's own setup would print it plain ("[time: INFO/MainProcess] ...")."""
+    return log_records(process, [text], timeout)[text]
+
+
+_UNREAD: dict[int, str] = {}  # per process: text read from its pipe, not yet a whole line
+
+
+def log_records(
+    process: subprocess.Popen[str], texts: list[str], timeout: float = 60
+) -> dict[str, dict[str, Any]]:
+    """The log line of each of ``texts``. The pipe is read raw (``os.read``): a buffered
+    reader can hold the next lines while ``select`` waits on the empty pipe."""
     assert process.stdout is not None
-    deadline, seen = time.monotonic() + timeout, []
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([process.stdout], [], [], 0.5)
+    fd = process.stdout.fileno()
+    deadline, seen, found = time.monotonic() + timeout, [], {}
+    while time.monotonic() < deadline and len(found) < len(texts):
+        ready, _, _ = select.select([fd], [], [], 0.5)
         if not ready:
             continue
-        line = process.stdout.readline()
-        if not line:
+        chunk = os.read(fd, 65536).decode(errors="replace")
+        if not chunk:
             break
-        seen.append(line)
-        if text in line:
-            assert line.startswith("{"), line
-            record: dict[str, Any] = json.loads(line)
-            return record
-    raise AssertionError(f"no log line with {text!r}:\n" + "".join(seen[-30:]))
+        *lines, _UNREAD[process.pid] = (_UNREAD.get(process.pid, "") + chunk).split("\n")
+        for line in lines:
+            seen.append(line + "\n")
+            for text in texts:
+                if text in line and text not in found:
+                    assert line.startswith("{"), line
+                    found[text] = json.loads(line)
+    missing = [text for text in texts if text not in found]
+    assert not missing, f"no log line with {missing!r}:\n" + "".join(seen[-30:])
+    return found
 
 
 @pytest.fixture
@@ -104,9 +116,12 @@ def test_a_worker_consumes_both_queues_and_logs_json(
         queue: sender.send_task("celery.accumulate", args=(queue,), queue=queue).id
         for queue in ("poll", "celery")
     }
-    for queue, task_id in ids.items():
-        record = log_record(worker, f"celery.accumulate[{task_id}] received")
-        assert record["level"] == "INFO", (queue, record)
+    received = {queue: f"celery.accumulate[{task_id}] received" for queue, task_id in ids.items()}
+    records = log_records(worker, list(received.values()))
+    assert {queue: records[text]["level"] for queue, text in received.items()} == {
+        "poll": "INFO",
+        "celery": "INFO",
+    }
 
 
 def test_workers_take_no_remote_control() -> None:

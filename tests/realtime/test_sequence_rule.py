@@ -157,7 +157,7 @@ def _bytes_by_minute(night: RecordedNight, game_id: str) -> dict[str, dict[str, 
         if message["type"] in ("score_update", "game_final"):
             minute = message["game"]["elapsed_seconds"] / 60
         elif message["type"] == "forecast.update":
-            minute = message["forecast"]["minute"]
+            minute = message["forecast"]["elapsed_seconds"] / 60
         elif message["type"] == "pattern_progress":
             minute = message["minutes"][-1]["minute"]
         else:
@@ -200,7 +200,7 @@ def test_each_message_and_each_poll_cost_the_same_late_in_a_game_as_early(
 
 
 def test_the_snapshot_bounds_a_curve_and_keeps_its_ends() -> None:
-    series: list[Any] = [{"minute": m} for m in range(1, 58)]
+    series: list[Any] = [{"elapsed_seconds": 60.0 * m} for m in range(1, 58)]
     thinned = messages.thin_curve(series)
     assert len(thinned) == messages.SNAPSHOT_CURVE_POINTS
     assert (thinned[0], thinned[-1]) == (series[0], series[-1])

@@ -132,7 +132,17 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
     assert [m["prediction"]["final"]["actual"] for m in forecasts][:2] == [None, None]
     assert forecasts[-1]["prediction"]["final"]["actual"] == subscribed["game"]["differential"]
     final = next(m for m in seen if m["type"] == "game_final" and m["game_id"] == game_id)
-    assert final["seq"] + 1 == forecasts[-1]["seq"]
+    # After the final: the recorded outcome, and the live forecast of the final state
+    # unless the buzzer's state (no time left, the same score) was forecast already.
+    after_final = [
+        m["type"]
+        for m in seen
+        if m.get("game_id") == game_id
+        and m.get("seq", 0) > final["seq"]
+        and m["type"] in ("prediction", "forecast.update")
+    ]
+    assert after_final.count("prediction") == 1, after_final
+    assert set(after_final) <= {"prediction", "forecast.update"}, after_final
     assert all(
         "prediction" not in m["game"]
         for m in seen
@@ -167,16 +177,27 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
         range(1, len(subscribed["minutes"]) + 1)
     )
     assert len(subscribed["minutes"]) >= 48
-    # The win-probability curve: one forecast.update per forecast minute; a client joining
-    # now gets the whole series, in minute order, in subscribed, and at most
+
+    # The win-probability curve: one forecast.update per state of the game a poll
+    # committed (its game time and score, from tip-off to the final); a client joining now
+    # gets the whole series, in game-time order, in subscribed, and at most
     # SNAPSHOT_CURVE_POINTS of it (the first and the newest among them) in its snapshot.
-    updates = {m["forecast"]["minute"] for m in seen if m["type"] == "forecast.update"}
-    closed = [m["minute"] for m in subscribed["minutes"]]
-    expected = [m for m in closed if m < 48 or (m > 48 and (m - 48) % 5)]
-    assert sorted(updates) == expected
-    assert [point["minute"] for point in subscribed["game"]["win_probability"]] == expected
+    def state(point: dict[str, Any]) -> tuple[float, int, int]:
+        return (point["elapsed_seconds"], point["home_score"], point["away_score"])
+
+    ours = [m for m in seen if m.get("game_id") == game_id]
+    updates = [state(m["forecast"]) for m in ours if m["type"] == "forecast.update"]
+    versions = {
+        (m["game"]["elapsed_seconds"], m["game"]["home"]["score"], m["game"]["away"]["score"])
+        for m in ours
+        if m["type"] in ("score_update", "game_final") and m["game"]["period"] >= 1
+    }
+    expected = sorted(versions)
+    assert sorted(updates) == expected and len(set(updates)) == len(updates)
+    assert [state(p) for p in subscribed["game"]["win_probability"]] == expected
+    assert subscribed["game"]["win_probability"][-1]["home_win_prob"] in (0.0, 1.0)  # decided
     late_game = next(g for g in late_snapshot["games"] if g["game_id"] == game_id)
-    thinned = [point["minute"] for point in late_game["win_probability"]]
+    thinned = [state(point) for point in late_game["win_probability"]]
     assert len(expected) > SNAPSHOT_CURVE_POINTS == len(thinned)
     assert thinned == sorted(set(thinned)) and set(thinned) <= set(expected)
     assert (thinned[0], thinned[-1]) == (expected[0], expected[-1])
