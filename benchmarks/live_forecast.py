@@ -167,9 +167,9 @@ def bench_forecasts(rounds: int) -> dict[str, Any]:
                 batch = [moments[g][step] for g in game_ids if step < len(moments[g])]
                 before = len(pushes)
                 start = time.perf_counter()
-                made = make_live_forecasts(batch)
+                new = make_live_forecasts(batch)
                 total = (time.perf_counter() - start) * 1000
-                assert made == len(batch) and len(pushes) == before + len(batch)
+                assert new == len(batch) and len(pushes) == before + len(batch)
                 batched.append((total - sum(pushes[before:])) / len(batch))
 
     bare: list[float] = []  # the model alone, on the same states

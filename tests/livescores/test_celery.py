@@ -65,7 +65,8 @@ def log_records(
     reader can hold the next lines while ``select`` waits on the empty pipe."""
     assert process.stdout is not None
     fd = process.stdout.fileno()
-    deadline, seen, found = time.monotonic() + timeout, [], {}
+    deadline, seen = time.monotonic() + timeout, []
+    found: dict[str, dict[str, Any]] = {}
     while time.monotonic() < deadline and len(found) < len(texts):
         ready, _, _ = select.select([fd], [], [], 0.5)
         if not ready:

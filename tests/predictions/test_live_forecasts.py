@@ -5,6 +5,7 @@ the committed state, pushed after commit with the game's next seq."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -57,7 +58,7 @@ def forecast_updates(sent: Sent) -> list[tuple[str, dict[str, Any]]]:
     return [(group, m) for group, ms in sent for m in ms if m["type"] == "forecast.update"]
 
 
-def state_of(point: dict[str, Any]) -> tuple[float, int, int]:
+def state_of(point: Mapping[str, Any]) -> tuple[float, int, int]:
     return (point["elapsed_seconds"], point["home_score"], point["away_score"])
 
 

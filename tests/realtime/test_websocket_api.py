@@ -15,7 +15,7 @@ from games.models import Play
 from games.play_services import follow_games
 from games.services import poll_scoreboard
 from realtime.messages import API_VERSION, SNAPSHOT_CURVE_POINTS
-from support.client import ClientState
+from support.client import ClientState, state_key
 from support.schemas import MESSAGE_TYPES, assert_valid
 from support.wsclient import communicator, session_cookie, staff_connection
 
@@ -182,11 +182,8 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
     # committed (its game time and score, from tip-off to the final); a client joining now
     # gets the whole series, in game-time order, in subscribed, and at most
     # SNAPSHOT_CURVE_POINTS of it (the first and the newest among them) in its snapshot.
-    def state(point: dict[str, Any]) -> tuple[float, int, int]:
-        return (point["elapsed_seconds"], point["home_score"], point["away_score"])
-
     ours = [m for m in seen if m.get("game_id") == game_id]
-    updates = [state(m["forecast"]) for m in ours if m["type"] == "forecast.update"]
+    updates = [state_key(m["forecast"]) for m in ours if m["type"] == "forecast.update"]
     versions = {
         (m["game"]["elapsed_seconds"], m["game"]["home"]["score"], m["game"]["away"]["score"])
         for m in ours
@@ -194,10 +191,10 @@ async def test_every_message_of_a_replayed_game_matches_its_published_schema(
     }
     expected = sorted(versions)
     assert sorted(updates) == expected and len(set(updates)) == len(updates)
-    assert [state(p) for p in subscribed["game"]["win_probability"]] == expected
+    assert [state_key(p) for p in subscribed["game"]["win_probability"]] == expected
     assert subscribed["game"]["win_probability"][-1]["home_win_prob"] in (0.0, 1.0)  # decided
     late_game = next(g for g in late_snapshot["games"] if g["game_id"] == game_id)
-    thinned = [state(point) for point in late_game["win_probability"]]
+    thinned = [state_key(point) for point in late_game["win_probability"]]
     assert len(expected) > SNAPSHOT_CURVE_POINTS == len(thinned)
     assert thinned == sorted(set(thinned)) and set(thinned) <= set(expected)
     assert (thinned[0], thinned[-1]) == (expected[0], expected[-1])
