@@ -240,6 +240,7 @@ def ingest_boxscore(game_id: str, box: BoxScore) -> BoxChanges:
 FINGERPRINT_KEY = "livescores:plays:fingerprint:{game_id}"
 FINGERPRINT_TTL_SECONDS = 36 * 3600
 FOLLOW_LOCK_KEY = "livescores:plays:follow-lock"
+FOLLOW_STATUS_KEY = "livescores:plays:status"
 FINAL_FOLLOW_SECONDS = 3600  # a game just final: fetched until its plays hold the game end
 
 
@@ -410,6 +411,7 @@ def follow_games(feed: GameFeed | None = None) -> FollowResult:
             continue
         boxes[game_id] = ingest_boxscore(game_id, box)
         _remember(game_id, BOXSCORE, answer.fingerprint)
+    _record_status(result)
     for game_id in sorted(set(plays) | set(boxes)):
         changes, fingerprint = plays.get(game_id, (PlayChanges(), ""))
         box_changes = boxes.get(game_id, BoxChanges())
@@ -419,6 +421,47 @@ def follow_games(feed: GameFeed | None = None) -> FollowResult:
         if fingerprint:
             _remember(game_id, PLAYBYPLAY, fingerprint)
     return result
+
+
+def _record_status(result: FollowResult) -> None:
+    """The last follow-up, for /healthz: games, requests, what the budget left out, faults."""
+    status = {
+        "at": timezone.now().isoformat(),
+        "games": result.games,
+        "requests": sum(result.requests.values()),
+        "unchanged": sum(result.unchanged.values()),
+        "over_budget": result.over_budget,
+        "failures": len(result.failures),
+    }
+    try:
+        get_redis().hset(FOLLOW_STATUS_KEY, mapping=status)
+    except RedisError as exc:
+        logger.warning("play-by-play status not recorded (Redis: %s)", exc)
+
+
+def follow_status() -> dict[str, object]:
+    """The last follow-up as /healthz shows it: ``degraded`` when the request budget left
+    games out or fetches failed (the scoreboard alone carries those games then)."""
+    try:
+        raw = get_redis().hgetall(FOLLOW_STATUS_KEY)
+    except RedisError as exc:
+        return {"ok": True, "degraded": True, "reason": f"Redis: {exc}"}
+    values = {_text(k): _text(v) for k, v in raw.items()}
+    if not values:
+        return {"ok": True, "degraded": False, "last": None}
+    counts = {k: int(v) for k, v in values.items() if k != "at"}
+    reasons = []
+    if counts.get("over_budget"):
+        reasons.append(f"request budget spent: {counts['over_budget']} requests not made")
+    if counts.get("failures"):
+        reasons.append(f"{counts['failures']} fetches failed")
+    return {
+        "ok": True,  # degraded, not down: the scoreboard path does not depend on it
+        "degraded": bool(reasons),
+        "reason": "; ".join(reasons) or None,
+        "last": values.get("at"),
+        **counts,
+    }
 
 
 def _has_plays(game_id: str) -> bool:

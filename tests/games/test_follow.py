@@ -134,6 +134,12 @@ def test_a_fault_costs_only_the_plays_and_is_counted_by_class(
         r.getMessage() for r in caplog.records if "playbyplay 0022400762 failed" in r.getMessage()
     ]
     assert len(lines) == 1 and f"({kind})" in lines[0]
+    from django.test import Client
+
+    text = Client().get("/metrics").content.decode()
+    assert f'livescores_game_feed_failures_total{{endpoint="playbyplay",kind="{kind}"}} 1.0' in text
+    health = Client().get("/healthz?poll=ignore").json()["checks"]["plays"]
+    assert health["degraded"] and health["failures"] == 1
     # The scoreboard path does not depend on it.
     assert poll_scoreboard(StaticFeed(board(at_minute(3.5, 5, 2)))).outcome == PollOutcome.OK
 
@@ -174,6 +180,11 @@ def test_a_spent_budget_fetches_fewer_games_and_says_so(
     assert failures()["playbyplay|over_budget"] == live - 2
     assert failures()["boxscore|over_budget"] == 2
     assert result.requests[BOXSCORE] == 0  # the two play-by-play requests spent it all
+    from games.play_services import follow_status
+
+    status = follow_status()
+    assert status["ok"] and status["degraded"] and status["over_budget"] == live
+    assert "request budget spent" in str(status["reason"])
 
 
 def test_the_poll_task_queues_the_follow_up_after_the_scoreboard(

@@ -38,6 +38,8 @@ def test_healthz_is_200_when_database_redis_and_the_last_poll_are_fine(redis_cli
     assert body["checks"]["database"] == {"ok": True}
     assert body["checks"]["redis"] == {"ok": True}
     assert body["checks"]["poll"]["ok"] and body["checks"]["poll"]["age_seconds"] < 60
+    # No play-by-play follow-up has run yet: nothing degraded.
+    assert body["checks"]["plays"] == {"ok": True, "degraded": False, "last": None}
 
 
 def test_healthz_is_503_when_the_last_poll_is_stale_or_redis_is_down(
