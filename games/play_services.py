@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -425,7 +425,7 @@ def follow_games(feed: GameFeed | None = None) -> FollowResult:
 
 def _record_status(result: FollowResult) -> None:
     """The last follow-up, for /healthz: games, requests, what the budget left out, faults."""
-    status = {
+    status: dict[str, str | int] = {
         "at": timezone.now().isoformat(),
         "games": result.games,
         "requests": sum(result.requests.values()),
@@ -434,7 +434,7 @@ def _record_status(result: FollowResult) -> None:
         "failures": len(result.failures),
     }
     try:
-        get_redis().hset(FOLLOW_STATUS_KEY, mapping=status)
+        get_redis().hset(FOLLOW_STATUS_KEY, mapping=cast(Any, status))
     except RedisError as exc:
         logger.warning("play-by-play status not recorded (Redis: %s)", exc)
 
