@@ -5,6 +5,7 @@ shared request budget."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 from typing import Any
@@ -207,3 +208,36 @@ def test_the_poll_task_queues_the_follow_up_after_the_scoreboard(
     tasks.poll_scoreboard.delay()
 
     assert order == ["scoreboard committed", "follow-up"]
+
+
+@responses.activate
+def test_a_live_game_the_scoreboard_stopped_updating_is_finished_from_its_box_score(
+    redis_client: Any,
+) -> None:
+    """The recorded game's real final payloads, for a game the board still has as live
+    (it vanished from the scoreboard): once no poll changed it for two intervals, its own
+    box score finishes it through the poll's ingest."""
+    from django.utils import timezone
+
+    from games.models import MinuteDifferential
+
+    make_game(GAME)
+    Game.objects.filter(pk=GAME).update(
+        status=GameStatus.LIVE, period=4, elapsed_seconds=2700.0, observed=True,
+        home_score=110, away_score=112, last_closed_minute=45,
+    )  # fmt: skip
+    responses.get(PBP_URL, body=body("playbyplay"))
+    responses.get(BOX_URL, body=body("boxscore"))
+    follow_games(LiveGameFeed(timeout=1))
+    assert Game.objects.get(pk=GAME).status == GameStatus.LIVE  # just updated: not yet
+
+    Game.objects.filter(pk=GAME).update(updated_at=timezone.now() - dt.timedelta(minutes=2))
+    again = follow_games(LiveGameFeed(timeout=1))  # the same bodies: nothing else changed
+
+    assert again.unchanged[PLAYBYPLAY] == 1 and again.requests[BOXSCORE] == 1
+
+    game = Game.objects.get(pk=GAME)
+    assert (game.status, game.status_text, game.period) == (GameStatus.FINAL, "Final/OT1", 5)
+    assert (game.home_score, game.away_score) == (128, 129)
+    assert game.last_closed_minute == 53  # every minute closed through the overtime
+    assert MinuteDifferential.objects.filter(game=game, minute=53).get().differential == -1
