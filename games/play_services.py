@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -25,14 +25,16 @@ from redis.exceptions import LockError, RedisError
 
 from games import metrics, signals
 from games.budget import take_requests
+from games.clock import REGULATION_PERIODS, period_end
 from games.feed.game_feed import BOXSCORE, PLAYBYPLAY, Body, GameFeed, GameFeedError, GameMoment
 from games.feed.parser import PayloadError
 from games.feed.playbyplay import BoxScore, BoxStats, PlayRow, parse_boxscore, parse_playbyplay
 from games.feed.select import get_game_feed
-from games.feed.types import GameStatus
+from games.feed.types import GameState, GameStatus, Scoreboard, TeamState
 from games.models import Game
 from games.plays import BoxLine, Play, PlayerBoxLine, TeamBoxLine
 from games.redis_client import get_redis
+from games.services import ingest_scoreboard
 
 logger = logging.getLogger(__name__)
 
@@ -240,6 +242,7 @@ def ingest_boxscore(game_id: str, box: BoxScore) -> BoxChanges:
 FINGERPRINT_KEY = "livescores:plays:fingerprint:{game_id}"
 FINGERPRINT_TTL_SECONDS = 36 * 3600
 FOLLOW_LOCK_KEY = "livescores:plays:follow-lock"
+FOLLOW_STATUS_KEY = "livescores:plays:status"
 FINAL_FOLLOW_SECONDS = 3600  # a game just final: fetched until its plays hold the game end
 
 
@@ -364,6 +367,7 @@ def follow_games(feed: GameFeed | None = None) -> FollowResult:
         )
     plays: dict[str, tuple[PlayChanges, str]] = {}
     box_due: list[GameMoment] = []
+    ending: set[str] = set()
     for game_id, answer in _fetch_all(feed, PLAYBYPLAY, moments).items():
         result.requests[PLAYBYPLAY] += 1
         metrics.record_game_feed(PLAYBYPLAY, "request")
@@ -373,6 +377,9 @@ def follow_games(feed: GameFeed | None = None) -> FollowResult:
         if seen.get(game_id, {}).get(PLAYBYPLAY) == answer.fingerprint:
             result.unchanged[PLAYBYPLAY] += 1
             metrics.record_game_feed(PLAYBYPLAY, "unchanged")
+            if _ended_unfinished(games[game_id]):
+                ending.add(game_id)
+                box_due.append(_moment(games[game_id]))
             continue
         try:
             _, rows = parse_playbyplay(answer.payload)
@@ -384,7 +391,13 @@ def follow_games(feed: GameFeed | None = None) -> FollowResult:
             continue
         changes = ingest_plays(game_id, rows)
         plays[game_id] = (changes, answer.fingerprint)
-        if changes.changed or not TeamBoxLine.objects.filter(game_id=game_id).exists():
+        if _ended_unfinished(games[game_id]):
+            ending.add(game_id)  # its box score, even unchanged, may finish it
+        if (
+            changes.changed
+            or game_id in ending
+            or not TeamBoxLine.objects.filter(game_id=game_id).exists()
+        ):
             box_due.append(_moment(games[game_id]))
     if feed.budgeted and box_due:
         granted = take_requests(len(box_due))
@@ -399,7 +412,7 @@ def follow_games(feed: GameFeed | None = None) -> FollowResult:
         if isinstance(answer, GameFeedError):
             _fault(result, BOXSCORE, game_id, answer.kind, str(answer))
             continue
-        if seen.get(game_id, {}).get(BOXSCORE) == answer.fingerprint:
+        if game_id not in ending and seen.get(game_id, {}).get(BOXSCORE) == answer.fingerprint:
             result.unchanged[BOXSCORE] += 1
             metrics.record_game_feed(BOXSCORE, "unchanged")
             continue
@@ -410,6 +423,8 @@ def follow_games(feed: GameFeed | None = None) -> FollowResult:
             continue
         boxes[game_id] = ingest_boxscore(game_id, box)
         _remember(game_id, BOXSCORE, answer.fingerprint)
+        finish_vanished_game(games[game_id], box)
+    _record_status(result)
     for game_id in sorted(set(plays) | set(boxes)):
         changes, fingerprint = plays.get(game_id, (PlayChanges(), ""))
         box_changes = boxes.get(game_id, BoxChanges())
@@ -419,6 +434,111 @@ def follow_games(feed: GameFeed | None = None) -> FollowResult:
         if fingerprint:
             _remember(game_id, PLAYBYPLAY, fingerprint)
     return result
+
+
+def _stale(game: Game) -> bool:
+    """No poll has changed the game for two poll intervals."""
+    limit = timezone.now() - dt.timedelta(seconds=2 * settings.POLL_INTERVAL_SECONDS)
+    return game.updated_at <= limit
+
+
+def _ended_unfinished(game: Game) -> bool:
+    """The stored plays hold the game's end while the scoreboard left the game live and
+    stopped updating it."""
+    if game.status != GameStatus.LIVE or not _stale(game):
+        return False
+    ended = Play.objects.filter(game=game, action_type="game", sub_type="end", removed=False)
+    return ended.exists()
+
+
+def finish_vanished_game(game: Game, box: BoxScore) -> bool:
+    """A live game the scoreboard no longer updates (it left the board unfinished: the
+    scoreboard's date rolled over, a suspended game) is finished from its own box score.
+
+    Only when the box score says final and no poll has changed the game for
+    ``2 * POLL_INTERVAL_SECONDS``: the state goes through ``ingest_scoreboard`` like any
+    poll's (minutes closed, outcomes, pushes), so a scoreboard that still has the game
+    agrees with it or is ignored as a regression from final.
+    """
+    if box.status != GameStatus.FINAL or game.status != GameStatus.LIVE:
+        return False
+    if not _stale(game) or box.period < 1:
+        return False
+    home, away = box.teams
+    period = box.period
+    state = GameState(
+        game_id=game.pk,
+        status=GameStatus.FINAL,
+        status_text="Final" if period <= REGULATION_PERIODS else f"Final/OT{period - 4}",
+        period=period,
+        clock_seconds=0.0,
+        elapsed=float(period_end(period)),
+        home=_team_state(game, "home", home.score),
+        away=_team_state(game, "away", away.score),
+        start_time=game.start_time,
+        sealed=True,
+    )
+    logger.warning(
+        "game %s: no longer updated by the scoreboard; finished from its box score at %d-%d",
+        game.pk,
+        home.score,
+        away.score,
+    )
+    ingest_scoreboard(Scoreboard(game_date=game.game_date, games=[state]))
+    return True
+
+
+def _team_state(game: Game, side: str, score: int) -> TeamState:
+    return TeamState(
+        team_id=getattr(game, f"{side}_team_id"),
+        tricode=getattr(game, f"{side}_tricode"),
+        city=getattr(game, f"{side}_city"),
+        name=getattr(game, f"{side}_name"),
+        wins=getattr(game, f"{side}_wins"),
+        losses=getattr(game, f"{side}_losses"),
+        score=score,
+    )
+
+
+def _record_status(result: FollowResult) -> None:
+    """The last follow-up, for /healthz: games, requests, what the budget left out, faults."""
+    status: dict[str, str | int] = {
+        "at": timezone.now().isoformat(),
+        "games": result.games,
+        "requests": sum(result.requests.values()),
+        "unchanged": sum(result.unchanged.values()),
+        "over_budget": result.over_budget,
+        "failures": len(result.failures),
+    }
+    try:
+        get_redis().hset(FOLLOW_STATUS_KEY, mapping=cast(Any, status))
+    except RedisError as exc:
+        logger.warning("play-by-play status not recorded (Redis: %s)", exc)
+
+
+def follow_status() -> dict[str, object]:
+    """The last follow-up as /healthz shows it: ``degraded`` when the request budget left
+    games out or fetches failed (the scoreboard alone carries those games then)."""
+    try:
+        raw = get_redis().hgetall(FOLLOW_STATUS_KEY)
+    except RedisError as exc:
+        return {"ok": True, "degraded": True, "reason": f"Redis: {exc}"}
+    values = {_text(k): _text(v) for k, v in raw.items()}
+    if not values:
+        return {"ok": True, "degraded": False, "last": None}
+    counts = {k: int(v) for k, v in values.items() if k != "at"}
+    reasons = []
+    if counts.get("over_budget"):
+        reasons.append(f"request budget spent: {counts['over_budget']} requests not made")
+    if counts.get("failures"):
+        reasons.append(f"{counts['failures']} fetches failed")
+    return {
+        "ok": True,  # degraded, not down: the scoreboard path does not depend on it
+        "degraded": bool(reasons),
+        "reason": "; ".join(reasons) or None,
+        "last": values.get("at"),
+        **counts,
+    }
 
 
 def _has_plays(game_id: str) -> bool:

@@ -2,7 +2,10 @@
 
 Games, minute differentials and predictions are kept: they are the product and the
 training data. Snapshots are the raw poll history (one row per changed state, about
-500 per game) and poll runs the operational log (8,640 a day at 10 s).
+500 per game) and poll runs the operational log (8,640 a day at 10 s). Plays (about
+500 per game, like snapshots) follow the snapshots' window: a game older than it keeps
+its box-score lines (about 30 rows), its minutes and its forecasts, not its plays
+(the whole season's plays are in ``data/plays_2024-25`` and NBA's archive).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from games.models import PollRun, Snapshot
+from games.models import Play, PollRun, Snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +44,10 @@ def prune(older_than_days: int, *, poll_runs: bool = True, batch: int = BATCH) -
     if older_than_days < 1:
         raise ValueError("older_than_days must be at least 1")
     cutoff = timezone.now() - dt.timedelta(days=older_than_days)
-    result = {"snapshots": _delete_in_batches(Snapshot, "observed_at", cutoff, batch)}
+    result = {
+        "snapshots": _delete_in_batches(Snapshot, "observed_at", cutoff, batch),
+        "plays": _delete_in_batches(Play, "first_seen", cutoff, batch),
+    }
     if poll_runs:
         result["poll_runs"] = _delete_in_batches(PollRun, "started_at", cutoff, batch)
     logger.info("pruned rows older than %s: %s", cutoff.isoformat(), result)
@@ -52,5 +58,6 @@ def count_older(older_than_days: int) -> dict[str, int]:
     cutoff = timezone.now() - dt.timedelta(days=older_than_days)
     return {
         "snapshots": Snapshot.objects.filter(observed_at__lt=cutoff).count(),
+        "plays": Play.objects.filter(first_seen__lt=cutoff).count(),
         "poll_runs": PollRun.objects.filter(started_at__lt=cutoff).count(),
     }

@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 
 from games.metrics import REGISTRY
 from games.models import PollRun
+from games.play_services import follow_status
 from games.redis_client import get_redis
 from livescores.client_ip import client_ip, in_networks
 
@@ -48,6 +49,8 @@ def health_checks(check_poll: bool = True) -> dict[str, dict[str, Any]]:
             "age_seconds": round(age, 1) if age is not None else None,
             "max_age_seconds": limit,
         }
+    if settings.PLAYS_FOLLOW:
+        checks["plays"] = follow_status()
     return checks
 
 

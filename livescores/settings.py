@@ -263,7 +263,8 @@ REPLAY_HALFTIME_POLLS = _read("REPLAY_HALFTIME_POLLS", int, 2)
 # Play-by-play and box score of the live games, fetched after each scoreboard poll
 # (games.play_services.follow_games; docs/replay.md for the replayed night's plays).
 PLAYS_FOLLOW = _read("PLAYS_FOLLOW", bool, True)
-PLAYS_FETCH_CONCURRENCY = _positive("PLAYS_FETCH_CONCURRENCY", int, 4)
+# 8: two rounds of 15 games within the task time limit even when every request times out.
+PLAYS_FETCH_CONCURRENCY = _positive("PLAYS_FETCH_CONCURRENCY", int, 8)
 # The shared request budget of the per-game endpoints (games.budget): tokens a minute, burst.
 PLAYS_BUDGET_PER_MINUTE = _positive("PLAYS_BUDGET_PER_MINUTE", float, 120.0)
 PLAYS_BUDGET_BURST = _positive("PLAYS_BUDGET_BURST", int, 40)

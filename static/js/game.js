@@ -143,7 +143,7 @@ function renderBoxScore() {
   renderTeamBox(document.getElementById("box-away"), book, "away", names.away);
   renderTeamBox(document.getElementById("box-home"), book, "home", names.home);
   renderLineScore(document.getElementById("line-score"), book.flow, names);
-  const facts = flowFacts(book.flow, names);
+  const facts = flowFacts(book.flow, names, book.teams);
   document.getElementById("flow-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
 }
 

@@ -128,9 +128,13 @@ export function renderLineScore(table, flow, { home, away, period = 0 }) {
   );
 }
 
-// Lead changes, ties, each side's largest lead, the current run, who has the ball.
-export function flowFacts(flow, { home, away, homeId, awayId }) {
+// Lead changes, ties, each side's largest lead, the current run, who has the ball, and
+// from the box score each side's timeouts left and whether it is in the bonus.
+export function flowFacts(flow, { home, away, homeId, awayId }, teams = new Map()) {
   if (!flow) return [];
+  const team = (side) => teams.get(side) || {};
+  const timeouts = SIDES.map((side) => team(side).timeouts_remaining);
+  const bonus = SIDES.filter((side) => team(side).in_bonus).map((side) => (side === "home" ? home : away));
   const name = { home, away };
   const run = flow.run ? `${name[flow.run.side]} ${flow.run.points}–0` : "–";
   const ball = flow.possession === homeId ? home : flow.possession === awayId ? away : "–";
@@ -140,5 +144,7 @@ export function flowFacts(flow, { home, away, homeId, awayId }) {
     ...SIDES.map((side) => [`largest lead ${name[side]}`, String(flow.largest_lead[side])]),
     ["current run", run],
     ["possession", ball],
+    ...(timeouts.some((n) => n !== undefined && n !== null) ? [[`timeouts left ${away}–${home}`, timeouts.map((n) => (n ?? "–")).join("–")]] : []),
+    ["in the bonus", bonus.length ? bonus.join(", ") : "neither"],
   ];
 }

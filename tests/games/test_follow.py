@@ -5,6 +5,7 @@ shared request budget."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 from typing import Any
@@ -134,6 +135,12 @@ def test_a_fault_costs_only_the_plays_and_is_counted_by_class(
         r.getMessage() for r in caplog.records if "playbyplay 0022400762 failed" in r.getMessage()
     ]
     assert len(lines) == 1 and f"({kind})" in lines[0]
+    from django.test import Client
+
+    text = Client().get("/metrics").content.decode()
+    assert f'livescores_game_feed_failures_total{{endpoint="playbyplay",kind="{kind}"}} 1.0' in text
+    health = Client().get("/healthz?poll=ignore").json()["checks"]["plays"]
+    assert health["degraded"] and health["failures"] == 1
     # The scoreboard path does not depend on it.
     assert poll_scoreboard(StaticFeed(board(at_minute(3.5, 5, 2)))).outcome == PollOutcome.OK
 
@@ -174,6 +181,11 @@ def test_a_spent_budget_fetches_fewer_games_and_says_so(
     assert failures()["playbyplay|over_budget"] == live - 2
     assert failures()["boxscore|over_budget"] == 2
     assert result.requests[BOXSCORE] == 0  # the two play-by-play requests spent it all
+    from games.play_services import follow_status
+
+    status = follow_status()
+    assert status["ok"] and status["degraded"] and status["over_budget"] == live
+    assert "request budget spent" in str(status["reason"])
 
 
 def test_the_poll_task_queues_the_follow_up_after_the_scoreboard(
@@ -196,3 +208,36 @@ def test_the_poll_task_queues_the_follow_up_after_the_scoreboard(
     tasks.poll_scoreboard.delay()
 
     assert order == ["scoreboard committed", "follow-up"]
+
+
+@responses.activate
+def test_a_live_game_the_scoreboard_stopped_updating_is_finished_from_its_box_score(
+    redis_client: Any,
+) -> None:
+    """The recorded game's real final payloads, for a game the board still has as live
+    (it vanished from the scoreboard): once no poll changed it for two intervals, its own
+    box score finishes it through the poll's ingest."""
+    from django.utils import timezone
+
+    from games.models import MinuteDifferential
+
+    make_game(GAME)
+    Game.objects.filter(pk=GAME).update(
+        status=GameStatus.LIVE, period=4, elapsed_seconds=2700.0, observed=True,
+        home_score=110, away_score=112, last_closed_minute=45,
+    )  # fmt: skip
+    responses.get(PBP_URL, body=body("playbyplay"))
+    responses.get(BOX_URL, body=body("boxscore"))
+    follow_games(LiveGameFeed(timeout=1))
+    assert Game.objects.get(pk=GAME).status == GameStatus.LIVE  # just updated: not yet
+
+    Game.objects.filter(pk=GAME).update(updated_at=timezone.now() - dt.timedelta(minutes=2))
+    again = follow_games(LiveGameFeed(timeout=1))  # the same bodies: nothing else changed
+
+    assert again.unchanged[PLAYBYPLAY] == 1 and again.requests[BOXSCORE] == 1
+
+    game = Game.objects.get(pk=GAME)
+    assert (game.status, game.status_text, game.period) == (GameStatus.FINAL, "Final/OT1", 5)
+    assert (game.home_score, game.away_score) == (128, 129)
+    assert game.last_closed_minute == 53  # every minute closed through the overtime
+    assert MinuteDifferential.objects.filter(game=game, minute=53).get().differential == -1

@@ -290,3 +290,11 @@ def test_box_score_lines_are_upserted_on_change_only() -> None:
     assert [p.name for p in later.players] == ["Klay Thompson"] and later.teams == []
     klay = PlayerBoxLine.objects.get(game_id=GAME, name="Klay Thompson")
     assert (klay.assists, klay.minutes, klay.starter) == (2, "26:27", True)
+
+
+def test_actions_out_of_order_in_the_payload_are_put_in_order_number_order() -> None:
+    """SYNTHESISED disorder of a real payload: the same actions, reversed."""
+    payload = recorded(GAME, "playbyplay")
+    shuffled = copy.deepcopy(payload)
+    shuffled["game"]["actions"].reverse()
+    assert parse_playbyplay(shuffled)[1] == parse_playbyplay(payload)[1]

@@ -43,6 +43,11 @@ describe("the play book", () => {
     assert.equal(facts["current run"], "SAC 8–0");
     assert.equal(facts.possession, "SAC");
     assert.equal(facts["largest lead DAL"], "9");
+    assert.equal(facts["in the bonus"], "neither");
+    const teams = new Map([["home", { timeouts_remaining: 3, in_bonus: true }], ["away", { timeouts_remaining: 5, in_bonus: false }]]);
+    const withBox = Object.fromEntries(flowFacts(flow, { home: "DAL", away: "SAC", homeId: 1, awayId: 2 }, teams));
+    assert.equal(withBox["timeouts left SAC–DAL"], "5–3");
+    assert.equal(withBox["in the bonus"], "DAL");
   });
 });
 

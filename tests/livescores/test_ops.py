@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from games.models import Game, MinuteDifferential, PollRun, Snapshot
+from games.models import Game, MinuteDifferential, Play, PollRun, Snapshot
 from games.services import poll_scoreboard
 from support.payloads import at_minute, board
 from support.rows import StaticFeed
@@ -38,6 +38,8 @@ def test_healthz_is_200_when_database_redis_and_the_last_poll_are_fine(redis_cli
     assert body["checks"]["database"] == {"ok": True}
     assert body["checks"]["redis"] == {"ok": True}
     assert body["checks"]["poll"]["ok"] and body["checks"]["poll"]["age_seconds"] < 60
+    # No play-by-play follow-up has run yet: nothing degraded.
+    assert body["checks"]["plays"] == {"ok": True, "degraded": False, "last": None}
 
 
 def test_healthz_is_503_when_the_last_poll_is_stale_or_redis_is_down(
@@ -118,19 +120,29 @@ def test_prune_snapshots_deletes_only_old_snapshots_and_poll_runs() -> None:
         started_at=old
     )
     minutes = MinuteDifferential.objects.count()
+    now = timezone.now()
+    Play.objects.bulk_create(
+        Play(game_id=Game.objects.get().pk, action_number=n, order_number=n, period=1,
+             elapsed_seconds=0, action_type="2pt", first_seen=seen, updated_at=seen)
+        for n, seen in [(1, old), (2, now)]
+    )  # fmt: skip
 
     dry = StringIO()
     call_command("prune_snapshots", "--older-than-days", "30", "--dry-run", stdout=dry)
-    assert dry.getvalue().strip() == "would delete 3 snapshots, 2 poll runs older than 30 days"
+    assert (
+        dry.getvalue().strip()
+        == "would delete 3 snapshots, 1 plays, 2 poll runs older than 30 days"
+    )
     assert Snapshot.objects.count() == 5
 
     out = StringIO()
     call_command("prune_snapshots", "--older-than-days", "30", stdout=out)
 
-    assert out.getvalue().strip() == "deleted 3 snapshots, 2 poll runs older than 30 days"
+    assert out.getvalue().strip() == "deleted 3 snapshots, 1 plays, 2 poll runs older than 30 days"
     assert not Snapshot.objects.filter(pk__in=ids).exists()
     assert Snapshot.objects.count() == 2 and PollRun.objects.count() == 3
     assert Game.objects.count() == 1 and MinuteDifferential.objects.count() == minutes
+    assert list(Play.objects.values_list("action_number", flat=True)) == [2]
     again = StringIO()
     call_command("prune_snapshots", "--older-than-days", "30", stdout=again)
-    assert again.getvalue().startswith("deleted 0 snapshots, 0 poll runs")
+    assert again.getvalue().startswith("deleted 0 snapshots, 0 plays, 0 poll runs")

@@ -273,3 +273,24 @@ async def test_plays_are_only_for_a_subscribed_game_and_after_is_checked() -> No
     assert [p["order_number"] for p in page["plays"]] == [subscribed["plays"][-1]["order_number"]]
     assert page["more"] is False and page["seq"] == subscribed["seq"]
     await client.disconnect()
+
+
+async def test_the_scoreboard_group_gets_no_play_level_traffic() -> None:
+    feed = await database_sync_to_async(build_replay_feed)()
+    await database_sync_to_async(feed.reset)()
+    await database_sync_to_async(_poll)(feed, 1)
+    game_id = feed.board.night.games[0].game_id
+    watcher, follower = await staff_connection(), await staff_connection()
+    await watcher.receive_json_from(timeout=5)
+    await follower.receive_json_from(timeout=5)
+    await follower.send_json_to({"action": "subscribe", "game_id": game_id})
+    await follower.receive_json_from(timeout=5)
+    await database_sync_to_async(_poll)(feed, 3)
+    watched, followed = await drain(watcher), await drain(follower)
+    await watcher.disconnect()
+    await follower.disconnect()
+    assert {m["type"] for m in watched} & {"play", "boxscore"} == set()
+    assert any(m["type"] == "score_update" for m in watched)
+    kinds = {m["type"] for m in followed if m.get("game_id") == game_id}
+    assert {"play", "boxscore"} <= kinds
+    assert {m["game_id"] for m in followed if m["type"] in ("play", "boxscore")} == {game_id}

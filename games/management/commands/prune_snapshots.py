@@ -9,7 +9,7 @@ from games.retention import count_older, prune
 
 class Command(BaseCommand):
     help = (
-        "Delete polled snapshots (and poll runs) older than N days, in small batches. "
+        "Delete polled snapshots, plays (and poll runs) older than N days, in small batches. "
         "Games, minute differentials and predictions are kept."
     )
 
