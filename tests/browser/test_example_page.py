@@ -30,7 +30,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -55,7 +55,7 @@ def open_page(browser: Any, origin: str, server: Daphne, token: str, game_id: st
 def shown(browser: Any, game: Game) -> bool:
     score = browser.find_element(By.ID, "score").text
     seq = browser.find_element(By.ID, "seq").text
-    expected = f"{game.away_tricode} {game.away_score} – {game.home_score} {game.home_tricode}"
+    expected = f"{game.away_tricode} {game.away_score} \u2013 {game.home_score} {game.home_tricode}"
     return score == expected and seq == str(game.seq)
 
 
