@@ -2,6 +2,8 @@
 // The public client and the contract come from the scores server and this site:
 //   <server>/static/js/livescores-client.js  (served with Access-Control-Allow-Origin)
 //   ../asyncapi.json                          (the sequence rule: rulesFromAsyncApi)
+// and the game's history from the HTTP API, with the same key (X-API-Key; CORS allows
+// the origins the key lists).
 const settings = new URLSearchParams(location.hash.slice(1));
 const server = settings.get("server"); // e.g. https://scores.example.org
 const key = settings.get("key");
@@ -16,6 +18,15 @@ function show(game) {
 
 function showWinProbability(point) {
   $("win-probability").textContent = `${Math.round(point.home_win_prob * 100)} % after minute ${point.minute}`;
+}
+
+async function history() {
+  const headers = { "X-API-Key": key };
+  const game = await fetch(`${server}/api/v1/games/${gameId}`, { headers });
+  const forecasts = await fetch(`${server}/api/v1/games/${gameId}/forecasts?limit=1`, { headers });
+  if (!game.ok || !forecasts.ok) throw new Error(`HTTP API: ${game.status}, ${forecasts.status}`);
+  const [detail, page] = [await game.json(), await forecasts.json()];
+  $("history").textContent = `${detail.minutes.length} minutes, ${page.count} forecasts at seq ${detail.seq} (ETag ${game.headers.get("ETag")})`;
 }
 
 async function main() {
@@ -60,6 +71,9 @@ async function main() {
   });
   client.addEventListener("error", ({ detail }) => {
     $("problem").textContent = `${detail.message.code}: ${detail.message.detail}`;
+  });
+  await history().catch((err) => {
+    $("history").textContent = `not available (${err.message})`; // e.g. the origin is not the key's
   });
   client.subscribe(gameId);
   client.connect();

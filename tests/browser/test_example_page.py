@@ -67,6 +67,10 @@ def test_the_example_page_follows_one_game_from_another_origin_with_a_key(
     open_page(browser, other_origin, server, token, game_id)
     state = lambda b: b.find_element(By.ID, "state").get_attribute("data-state")  # noqa: E731
     wait_for_page(browser, lambda b: state(b) == "live", "the page's socket is live")
+    history = browser.find_element(By.ID, "history").text  # fetched over HTTP, with CORS
+    first = Game.objects.get(pk=game_id)
+    assert history.startswith(f"{first.minutes.count()} minutes, ")
+    assert f"forecasts at seq {first.seq} (ETag \"" in history
     wait_for_page(browser, lambda b: shown(b, Game.objects.get(pk=game_id)), "the game")
     for _ in range(6):  # the game moves on: the page follows it
         poll_scoreboard(feed)
@@ -94,5 +98,6 @@ def test_a_key_that_does_not_allow_the_pages_origin_is_refused(
         lambda b: b.find_element(By.ID, "state").get_attribute("data-state") == "forbidden",
         "the client stops: forbidden (4403)",
     )
+    assert browser.find_element(By.ID, "history").text.startswith("not available")  # no CORS
     problem = browser.find_element(By.ID, "problem").text
     assert problem.startswith("unauthorized: the API key") and other_origin in problem
