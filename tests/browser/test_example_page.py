@@ -70,7 +70,7 @@ def test_the_example_page_follows_one_game_from_another_origin_with_a_key(
     history = browser.find_element(By.ID, "history").text  # fetched over HTTP, with CORS
     first = Game.objects.get(pk=game_id)
     assert history.startswith(f"{first.minutes.count()} minutes, ")
-    assert f"forecasts at seq {first.seq} (ETag \"" in history
+    assert f'forecasts at seq {first.seq} (ETag "' in history
     wait_for_page(browser, lambda b: shown(b, Game.objects.get(pk=game_id)), "the game")
     for _ in range(6):  # the game moves on: the page follows it
         poll_scoreboard(feed)
