@@ -34,12 +34,12 @@ async function main() {
     $("problem").textContent = "Open this page with #server=…&key=…&game=… in its URL.";
     return;
   }
-  const { ScoresClient, rulesFromAsyncApi } = await import(`${server}/static/js/livescores-client.js`);
+  const { ScoresClient, apiKeyAuth, rulesFromAsyncApi } = await import(`${server}/static/js/livescores-client.js`);
   const rules = rulesFromAsyncApi(await (await fetch("../asyncapi.json")).json());
   const client = new ScoresClient({
     rules,
     url: `${server.replace(/^http/, "ws")}/ws/scores/`,
-    auth: { protocols: ["livescores.v2", `livescores.key.${key}`] },
+    auth: apiKeyAuth(key), // the key as a Sec-WebSocket-Protocol entry
   });
   let minutes = 0;
   client.addEventListener("state", ({ detail }) => {
