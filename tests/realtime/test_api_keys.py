@@ -122,7 +122,11 @@ async def test_the_keys_own_frame_rate_holds() -> None:
     assert (await client.receive_json_from(timeout=2))["code"] == "rate_limited"
     for _ in range(3):  # another burst's worth over the rate: closed
         await client.send_json_to({"action": "resync"})
-    assert (await client.receive_output(timeout=2))["code"] == 4429
+    close = await client.receive_output(timeout=2)
+    assert close["code"] == 4429
+    assert close["reason"] == (
+        "rate_limited: kept sending over 0.01 frames a second after a rate_limited error"
+    )
 
 
 async def test_revoking_a_key_closes_its_open_sockets_at_once() -> None:
