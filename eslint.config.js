@@ -23,7 +23,7 @@ export default [
     },
   },
   {
-    files: ["static/js/**/*.js"],
+    files: ["static/js/**/*.js", "docs/examples/**/*.js"],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

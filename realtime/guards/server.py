@@ -116,4 +116,5 @@ def adjust_daphne() -> None:
     WebSocketProtocol.handle_reply = reply_with_reason  # type: ignore[method-assign]
     WebSocketProtocol._max_message_size_exceeded = too_large  # type: ignore[attr-defined]
     WebSocketFactory.setProtocolOptions = one_frame_limit  # type: ignore[method-assign]
-    reactor.addSystemEventTrigger("before", "shutdown", _before_shutdown)  # type: ignore[attr-defined]
+    twisted: Any = reactor  # the installed reactor (asyncioreactor), not the interface
+    twisted.addSystemEventTrigger("before", "shutdown", _before_shutdown)

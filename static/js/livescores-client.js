@@ -50,11 +50,24 @@
 // the AsyncAPI document: rulesFromAsyncApi(docs/asyncapi.json)).
 //
 // Authentication: a browser on the site sends the staff session cookie by itself (or the
-// server runs with WS_PUBLIC_STREAM=true). For credentials that are not cookies (API keys,
-// planned server-side), `auth` is the hook: `auth.protocols` (array, or a function
-// returning one) is offered as Sec-WebSocket-Protocol entries in the handshake, and
-// `auth.frame` (a function returning an object, or a promise of one) is sent as the first
-// frame once the socket opens. Either is called again on every (re)connect.
+// server runs with WS_PUBLIC_STREAM=true). For credentials that are not cookies, `auth` is
+// the hook: `auth.protocols` (array, or a function returning one) is offered as
+// Sec-WebSocket-Protocol entries in the handshake, and `auth.frame` (a function returning
+// an object, or a promise of one) is sent as the first frame once the socket opens. Either
+// is called again on every (re)connect. An API key (docs/websocket-api.md, "API keys"):
+//   new ScoresClient({ rules, url, auth: apiKeyAuth(key) })
+// offers ["livescores.v2", "livescores.key.<key>"]; the server selects livescores.v2.
+
+// The subprotocol the server selects, and the prefix of the entry that carries an API key.
+export const API_PROTOCOL = "livescores.v2";
+export const KEY_PROTOCOL = "livescores.key.";
+
+// The `auth` option for an API key: offered as a Sec-WebSocket-Protocol entry (a header,
+// so the key is in no URL), beside the protocol the server selects.
+export function apiKeyAuth(key) {
+  if (typeof key !== "string" || !key) throw new TypeError("apiKeyAuth needs the key (lsk_...)");
+  return { protocols: [API_PROTOCOL, KEY_PROTOCOL + key] };
+}
 
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_FORBIDDEN = 4403;

@@ -223,3 +223,30 @@ def test_an_api_key_reads_the_api_from_the_origins_it_allows(feed: Any) -> None:
     key.revoke()
     revoked = client.get(path, HTTP_X_API_KEY=token)
     assert revoked.status_code == 401 and revoked.json()["code"] == "unauthorized"
+
+
+def test_cors_lets_a_keys_origin_call_the_api_from_a_browser(feed: Any) -> None:
+    from apikeys.models import ApiKey
+
+    _, token = ApiKey.objects.issue("front-end", allowed_origins=["https://app.example.org"])
+    path = f"/api/v1/games/{feed.board.night.games[0].game_id}"
+    preflight = Client().options(
+        path,
+        HTTP_ORIGIN="https://app.example.org",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="x-api-key",
+    )
+    assert preflight.status_code == 204
+    assert preflight["Access-Control-Allow-Origin"] == "https://app.example.org"
+    assert "X-API-Key" in preflight["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Credentials" not in preflight
+    answer = Client().get(path, HTTP_X_API_KEY=token, HTTP_ORIGIN="https://app.example.org")
+    assert answer.status_code == 200
+    assert answer["Access-Control-Allow-Origin"] == "https://app.example.org"
+    assert "ETag" in answer["Access-Control-Expose-Headers"] and "Origin" in answer["Vary"]
+    foreign = Client().options(
+        path, HTTP_ORIGIN="https://evil.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET"
+    )
+    assert foreign.status_code == 403 and "Access-Control-Allow-Origin" not in foreign
+    page = Client().get("/accounts/login/", HTTP_ORIGIN="https://app.example.org")
+    assert "Access-Control-Allow-Origin" not in page  # only the API

@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import {
-  CLOSE_FORBIDDEN, CLOSE_UNAUTHORIZED, MAX_RESYNC_GAMES, STOP_CODES, ScoresClient, backoffDelay, defaultUrl,
-  rulesFromAsyncApi,
+  API_PROTOCOL, CLOSE_FORBIDDEN, CLOSE_UNAUTHORIZED, MAX_RESYNC_GAMES, STOP_CODES, ScoresClient, apiKeyAuth,
+  backoffDelay, defaultUrl, rulesFromAsyncApi,
 } from "../../static/js/livescores-client.js";
 import {
   EVENTS, RULES, alertMessage, alertPayload, board, error, fakeClock, fakeSockets, forecastUpdate, patternProgress, prediction, quietLogger,
@@ -326,6 +326,13 @@ describe("the auth hook", () => {
     await Promise.resolve();
     assert.deepEqual(t.socket().protocols, ["livescores.v2", "key.2"]);
     assert.deepEqual(t.socket().sent, [{ action: "auth", key: "k1" }]);
+  });
+
+  it("an API key is offered as a subprotocol beside the one the server selects", () => {
+    const t = connected({ auth: apiKeyAuth("lsk_0123456789ab_secret") });
+    assert.deepEqual(t.socket().protocols, [API_PROTOCOL, "livescores.key.lsk_0123456789ab_secret"]);
+    assert.equal(API_PROTOCOL, "livescores.v2");
+    assert.throws(() => apiKeyAuth(""), TypeError);
   });
 
   it("without auth the socket is opened with the URL alone (the session cookie does the rest)", () => {

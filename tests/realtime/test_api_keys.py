@@ -122,7 +122,11 @@ async def test_the_keys_own_frame_rate_holds() -> None:
     assert (await client.receive_json_from(timeout=2))["code"] == "rate_limited"
     for _ in range(3):  # another burst's worth over the rate: closed
         await client.send_json_to({"action": "resync"})
-    assert (await client.receive_output(timeout=2))["code"] == 4429
+    close = await client.receive_output(timeout=2)
+    assert close["code"] == 4429
+    assert close["reason"] == (
+        "rate_limited: kept sending over 0.01 frames a second after a rate_limited error"
+    )
 
 
 async def test_revoking_a_key_closes_its_open_sockets_at_once() -> None:
@@ -166,3 +170,24 @@ async def test_a_revocation_by_update_is_caught_by_the_periodic_check(settings: 
     error = await client.receive_json_from(timeout=3)
     assert error["detail"] == "the API key was revoked"
     assert (await client.receive_output(timeout=2))["code"] == 4401
+
+
+async def test_a_bogus_key_does_not_smuggle_a_staff_cookie_past_the_origin_check() -> None:
+    """Offering a key skips the ALLOWED_HOSTS Origin check, so a key socket never reads
+    the session cookie: a foreign page with a staff member's cookie and a made-up key
+    gets 4401, not the stream (cross-site WebSocket hijacking stays closed)."""
+    from support.wsclient import session_cookie
+
+    cookie = await database_sync_to_async(session_cookie)()
+    client = WebsocketCommunicator(
+        application,
+        "/ws/scores/",
+        headers=[
+            (b"host", b"localhost"),
+            (b"origin", b"https://evil.example"),
+            (b"cookie", cookie),
+        ],
+        subprotocols=[API_PROTOCOL, KEY_PROTOCOL + "lsk_000000000000_made-up"],
+    )
+    error, code = await refused_with(client)
+    assert (error["code"], code) == ("unauthorized", 4401)
