@@ -17,7 +17,7 @@ function show(game) {
 }
 
 function showWinProbability(point) {
-  $("win-probability").textContent = `${Math.round(point.home_win_prob * 100)} % after minute ${point.minute}`;
+  $("win-probability").textContent = `${Math.round(point.home_win_prob * 100)} % at ${Math.floor(point.elapsed_seconds)} s of game time`;
 }
 
 async function history() {

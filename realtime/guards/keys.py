@@ -1,7 +1,7 @@
 """API keys on the socket: offered in the handshake, checked, and watched.
 
 A client offers its key as a ``Sec-WebSocket-Protocol`` entry, ``livescores.key.<key>``,
-beside ``livescores.v2`` (the protocol the server selects, so the key is never echoed):
+beside ``livescores.v3`` (the protocol the server selects, so the key is never echoed):
 a header, so the key is not in a URL and never in an access log. Browsers let a page
 set exactly this header (``new WebSocket(url, protocols)``).
 
@@ -34,10 +34,11 @@ from redis.exceptions import RedisError
 from apikeys.models import ApiKey
 from realtime.guards.middleware import ASGIApp, Receive, Scope, Send
 from realtime.guards.sessions import SESSION_RECHECK, SessionWatch
+from realtime.messages import API_VERSION
 
 logger = logging.getLogger(__name__)
 
-API_PROTOCOL = "livescores.v2"  # the subprotocol the server selects
+API_PROTOCOL = f"livescores.v{API_VERSION}"  # the subprotocol the server selects
 KEY_PROTOCOL = "livescores.key."  # + the key: offered, never selected
 
 
@@ -50,7 +51,7 @@ def offered_key(scope: Scope) -> str | None:
 
 
 def selected_protocol(scope: Scope) -> str | None:
-    """``livescores.v2`` if offered (a browser that offered subprotocols needs one back)."""
+    """``livescores.v3`` if offered (a browser that offered subprotocols needs one back)."""
     return API_PROTOCOL if API_PROTOCOL in (scope.get("subprotocols") or ()) else None
 
 

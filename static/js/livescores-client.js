@@ -56,10 +56,10 @@
 // an object, or a promise of one) is sent as the first frame once the socket opens. Either
 // is called again on every (re)connect. An API key (docs/websocket-api.md, "API keys"):
 //   new ScoresClient({ rules, url, auth: apiKeyAuth(key) })
-// offers ["livescores.v2", "livescores.key.<key>"]; the server selects livescores.v2.
+// offers ["livescores.v3", "livescores.key.<key>"]; the server selects livescores.v3.
 
 // The subprotocol the server selects, and the prefix of the entry that carries an API key.
-export const API_PROTOCOL = "livescores.v2";
+export const API_PROTOCOL = "livescores.v3";
 export const KEY_PROTOCOL = "livescores.key.";
 
 // The `auth` option for an API key: offered as a Sec-WebSocket-Protocol entry (a header,

@@ -78,9 +78,11 @@ def test_the_example_page_follows_one_game_from_another_origin_with_a_key(
     wait_for_page(browser, lambda b: shown(b, game), f"the game at seq {game.seq}")
     minutes = int(browser.find_element(By.ID, "minutes").text)
     assert minutes == game.last_closed_minute > 0
-    newest = game.minute_forecasts.order_by("-minute", "-id").first()
+    newest = game.live_forecasts.order_by("-elapsed_seconds", "-id").first()
     assert newest is not None  # the forecast tasks ran inline: forecast.update reached it
-    expected = f"{round(newest.home_win_prob * 100)} % after minute {newest.minute}"
+    expected = (
+        f"{round(newest.home_win_prob * 100)} % at {int(newest.elapsed_seconds)} s of game time"
+    )
     wait_for_page(
         browser, lambda b: b.find_element(By.ID, "win-probability").text == expected, expected
     )

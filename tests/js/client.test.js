@@ -313,25 +313,25 @@ describe("the auth hook", () => {
     let calls = 0;
     const t = connected({
       auth: {
-        protocols: () => ["livescores.v2", `key.${++calls}`],
+        protocols: () => ["livescores.v3", `key.${++calls}`],
         frame: async () => ({ action: "auth", key: "k1" }),
       },
     });
     await Promise.resolve();
-    assert.deepEqual(t.socket().protocols, ["livescores.v2", "key.1"]);
+    assert.deepEqual(t.socket().protocols, ["livescores.v3", "key.1"]);
     assert.deepEqual(t.socket().sent, [{ action: "auth", key: "k1" }]);
     t.socket().serverClose(1006);
     t.clock.runAll();
     t.socket().open();
     await Promise.resolve();
-    assert.deepEqual(t.socket().protocols, ["livescores.v2", "key.2"]);
+    assert.deepEqual(t.socket().protocols, ["livescores.v3", "key.2"]);
     assert.deepEqual(t.socket().sent, [{ action: "auth", key: "k1" }]);
   });
 
   it("an API key is offered as a subprotocol beside the one the server selects", () => {
     const t = connected({ auth: apiKeyAuth("lsk_0123456789ab_secret") });
     assert.deepEqual(t.socket().protocols, [API_PROTOCOL, "livescores.key.lsk_0123456789ab_secret"]);
-    assert.equal(API_PROTOCOL, "livescores.v2");
+    assert.equal(API_PROTOCOL, "livescores.v3");
     assert.throws(() => apiKeyAuth(""), TypeError);
   });
 
