@@ -12,9 +12,9 @@ Defaults (``AlertSettings``, editable in the admin):
   at most 5 (key ``P<period>``);
 * **big swing**: the home win probability differs by at least 25 points from its value
   2 game-minutes earlier (key ``m<minute>``; none within 3 game-minutes of the last);
-* **upset brewing**: the pre-game favourite (the better average margin of the season's
-  earlier games, the strength the forecast uses) has a win probability of at most 25 %
-  after the first quarter (key ``game``);
+* **upset brewing**: the pre-game favourite (the better record, as the minute-18
+  forecast reads it; on equal records the better average margin of the season's stored
+  games) has a win probability of at most 25 % after the first quarter (key ``game``);
 * **forecast miss**: the actual halftime differential outside the minute-18 forecast's
   90 % interval (key ``halftime``), the final margin outside the minute-18 final-margin
   90 % interval (key ``final``);

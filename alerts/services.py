@@ -88,12 +88,22 @@ def raise_alert(
 
 
 def favourite_of(game: Game) -> str:
-    """``home`` or ``away``: the better pre-game average margin (the forecast's team
-    strength), then the better record; the home team on a tie."""
+    """``home``, ``away`` or "" (no favourite): the better pre-game record, as the feed
+    gives it and the minute-18 forecast reads it (``GameContext``); on equal records the
+    better average margin of the season's stored games (the per-minute model's team
+    strength); still equal: none."""
+
+    def pct(wins: int, losses: int) -> float:
+        return wins / (wins + losses) if wins + losses else 0.5
+
+    home_pct = pct(game.home_wins, game.home_losses)
+    away_pct = pct(game.away_wins, game.away_losses)
+    if home_pct != away_pct:
+        return "home" if home_pct > away_pct else "away"
     home, away = team_strengths(game)
-    if (away.avg_margin, away.win_pct) > (home.avg_margin, home.win_pct):
-        return "away"
-    return "home"
+    if home.avg_margin != away.avg_margin:
+        return "home" if home.avg_margin > away.avg_margin else "away"
+    return ""
 
 
 def game_candidates(
@@ -147,8 +157,8 @@ def game_candidates(
         )
         if probabilities and limits.evaluates(Rule.BIG_SWING):
             found += rules.big_swings(teams, probabilities, scores_by_minute, swings_stored, limits)
-        if probabilities and limits.evaluates(Rule.UPSET):
-            favourite = favourite_of(game)
+        favourite = favourite_of(game) if limits.evaluates(Rule.UPSET) else ""
+        if probabilities and favourite:
             found += rules.upset(teams, favourite, probabilities, scores_by_minute, live, limits)
     if limits.evaluates(Rule.FORECAST_MISS):
         prediction = Prediction.objects.filter(game=game).first()
