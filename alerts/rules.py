@@ -93,13 +93,15 @@ class Candidate:
 
 
 def period_words(period: int) -> str:
+    """Q1..Q4, OT, 2OT, ... (as the dashboard names periods)."""
     if period <= REGULATION_PERIODS:
         return f"Q{period}"
-    return f"OT{period - REGULATION_PERIODS}"
+    overtime = period - REGULATION_PERIODS
+    return "OT" if overtime == 1 else f"{overtime}OT"
 
 
 def clock_words(moment: Moment) -> str:
-    """``4:00 left in Q4``, ``end of OT1``."""
+    """``4:00 left in Q4``, ``end of OT``."""
     if moment.clock is None or moment.clock <= 0:
         return f"end of {period_words(moment.period)}"
     minutes, seconds = divmod(round(moment.clock), 60)
