@@ -12,9 +12,9 @@ Defaults (``AlertSettings``, editable in the admin):
   at most 5 (key ``P<period>``);
 * **big swing**: the home win probability differs by at least 25 points from its value
   2 game-minutes earlier (key ``m<minute>``; none within 3 game-minutes of the last);
-* **upset brewing**: the pre-game favourite (the better average margin of the season's
-  earlier games, the strength the forecast uses) has a win probability of at most 25 %
-  after the first quarter (key ``game``);
+* **upset brewing**: the pre-game favourite (the better record, as the minute-18
+  forecast reads it; on equal records the better average margin of the season's stored
+  games) has a win probability of at most 25 % after the first quarter (key ``game``);
 * **forecast miss**: the actual halftime differential outside the minute-18 forecast's
   90 % interval (key ``halftime``), the final margin outside the minute-18 final-margin
   90 % interval (key ``final``);
@@ -93,13 +93,15 @@ class Candidate:
 
 
 def period_words(period: int) -> str:
+    """Q1..Q4, OT, 2OT, ... (as the dashboard names periods)."""
     if period <= REGULATION_PERIODS:
         return f"Q{period}"
-    return f"OT{period - REGULATION_PERIODS}"
+    overtime = period - REGULATION_PERIODS
+    return "OT" if overtime == 1 else f"{overtime}OT"
 
 
 def clock_words(moment: Moment) -> str:
-    """``4:00 left in Q4``, ``end of OT1``."""
+    """``4:00 left in Q4``, ``end of OT``."""
     if moment.clock is None or moment.clock <= 0:
         return f"end of {period_words(moment.period)}"
     minutes, seconds = divmod(round(moment.clock), 60)

@@ -89,11 +89,22 @@ def raise_alert(
 
 
 def favourite_of(game: Game) -> str:
-    """``home`` or ``away``: the better pre-game strength, the one the live forecast uses
-    (``predictions.services.pregame``: this season's margins, shrunk toward last
-    season's); the home team on a tie."""
+    """``home``, ``away`` or "" (no favourite): the better pre-game record, as the feed
+    gives it and the minute-18 forecast reads it (``GameContext``); on equal records the
+    better pre-game strength the live forecast uses (``predictions.services.pregame``:
+    the season's stored margins, shrunk toward last season's); still equal: none."""
+
+    def pct(wins: int, losses: int) -> float:
+        return wins / (wins + losses) if wins + losses else 0.5
+
+    home_pct = pct(game.home_wins, game.home_losses)
+    away_pct = pct(game.away_wins, game.away_losses)
+    if home_pct != away_pct:
+        return "home" if home_pct > away_pct else "away"
     strength = pregame(game.game_date, game.home_team_id, game.away_team_id).strength
-    return "away" if strength < 0 else "home"
+    if strength != 0:
+        return "home" if strength > 0 else "away"
+    return ""
 
 
 def game_candidates(
@@ -148,8 +159,8 @@ def game_candidates(
         )
         if probabilities and limits.evaluates(Rule.BIG_SWING):
             found += rules.big_swings(teams, probabilities, scores_by_minute, swings_stored, limits)
-        if probabilities and limits.evaluates(Rule.UPSET):
-            favourite = favourite_of(game)
+        favourite = favourite_of(game) if limits.evaluates(Rule.UPSET) else ""
+        if probabilities and favourite:
             found += rules.upset(teams, favourite, probabilities, scores_by_minute, live, limits)
     if limits.evaluates(Rule.FORECAST_MISS):
         prediction = Prediction.objects.filter(game=game).first()

@@ -40,7 +40,9 @@ export function notificationOf(alert, game) {
 export class AlertsPanel {
   // panel: the #alerts section; store: the page's games (names, cards); time: gameTime();
   // prefs: the user's alert preferences; Notify: the Notification constructor (or null).
-  constructor(panel, { store, time, prefs, Notify = globalThis.Notification || null, fetch = globalThis.fetch }) {
+  constructor(panel, {
+    store, time, prefs, Notify = globalThis.Notification || null, fetch = (...args) => globalThis.fetch(...args),
+  }) {
     this.panel = panel;
     this.list = panel.querySelector("#alert-list");
     this.store = store;

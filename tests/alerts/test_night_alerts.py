@@ -123,6 +123,8 @@ def test_the_night_raises_exactly_the_clutch_run_and_forecast_miss_alerts_of_its
     print(
         f"\nthe recorded night raised {sum(counts.values())} alerts: {dict(sorted(counts.items()))}"
     )
+    for a in night.rows["alert"]:
+        print(f"  #{a['id']} {a['game_id']} {a['rule']} {a['key']}: {a['text']}")
 
 
 @whole_night[0]

@@ -41,7 +41,7 @@ def test_clutch_is_the_last_five_minutes_of_the_fourth_or_an_overtime_within_fiv
     assert [(c.key, c.moment) for c in found] == [("P4", moments[3]), ("P5", moments[5])]
     assert [c.active for c in found] == [False, True]  # the OT is the one going on
     assert found[0].text == "Clutch time: SAC 95-100 DAL, 4:00 left in Q4"
-    assert found[1].text == "Clutch time: SAC 110-110 DAL, 5:00 left in OT1"
+    assert found[1].text == "Clutch time: SAC 110-110 DAL, 5:00 left in OT"
     assert not rules.clutch(TEAMS, moments, moments[-1], False, LIMITS)[1].active  # final
 
 
@@ -123,4 +123,5 @@ def test_feed_trouble_after_sixty_seconds_of_failing_polls() -> None:
 def test_a_moment_at_a_period_end_belongs_to_that_period() -> None:
     assert Moment.at_elapsed(2880, 1, 1) == Moment(4, 0, 2880, 1, 1)
     assert Moment.at_elapsed(2940, 1, 1) == Moment(5, 240, 2940, 1, 1)
-    assert rules.clock_words(Moment(5, 0, 3180, 0, 0)) == "end of OT1"
+    assert rules.clock_words(Moment(5, 0, 3180, 0, 0)) == "end of OT"
+    assert rules.clock_words(Moment(6, 60, 3420, 0, 0)) == "1:00 left in 2OT"

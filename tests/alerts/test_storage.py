@@ -225,3 +225,15 @@ def test_the_alert_admin_is_read_only_and_the_settings_editable(admin_client: An
     assert admin_client.get(f"/admin/alerts/alert/{alert.pk}/change/").status_code == 200
     page = admin_client.get("/admin/alerts/alertsettings/1/change/")
     assert page.status_code == 200 and b"clutch_margin" in page.content
+
+
+@pytest.mark.django_db
+def test_the_favourite_is_the_better_record_then_the_better_margin() -> None:
+    poll(13, 30, 20)
+    game = Game.objects.get()
+    game.home_wins, game.home_losses, game.away_wins, game.away_losses = 9, 43, 22, 28
+    assert services.favourite_of(game) == "away"
+    game.home_wins, game.home_losses, game.away_wins, game.away_losses = 30, 20, 20, 30
+    assert services.favourite_of(game) == "home"
+    game.home_wins = game.home_losses = game.away_wins = game.away_losses = 10
+    assert services.favourite_of(game) == ""  # no stored games either: no favourite

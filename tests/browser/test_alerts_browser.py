@@ -12,7 +12,13 @@ from selenium.webdriver.common.by import By
 
 from alerts.models import Alert, Preferences
 from games.services import poll_scoreboard
-from tests.browser.conftest import ARTIFACTS, BROWSER_MISSING, SKIP_REASON, Daphne
+from tests.browser.conftest import (
+    ARTIFACTS,
+    BROWSER_MISSING,
+    SKIP_REASON,
+    Daphne,
+    assert_accessible,
+)
 from tests.browser.test_dashboard_live import feed, log_in, wait_for_page  # noqa: F401
 
 pytestmark = [
@@ -82,4 +88,14 @@ def test_alerts_reach_the_panel_the_card_and_a_notification_once(
     assert sorted(n["tag"] for n in notified) == sorted(f"alert-{a.pk}" for a in clutch)
     assert all(": clutch time" in n["title"] for n in notified)
     assert not browser.find_elements(By.CSS_SELECTOR, ".card[data-alert]")  # all final now
+    browser.find_element(By.CSS_SELECTOR, "#alerts details summary").click()
+    notify = browser.find_element(By.CSS_SELECTOR, 'input[data-rule="run"][data-kind="notify"]')
+    notify.click()  # saved for this user at once
+    wait_for_page(
+        browser,
+        lambda b: Preferences.objects.get(user=user).notify_rules == ["clutch", "run"],
+        "the ticked rule saved",
+    )
+    browser.save_screenshot(str(ARTIFACTS / "alerts-settings.png"))
+    assert_accessible(browser)
     page_problems.assert_clean()
