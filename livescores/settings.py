@@ -387,12 +387,20 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "filters": {"broker_outage": {"()": "livescores.logfilters.BrokerOutageFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["broker_outage"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         name: {"level": LOG_LEVEL}
         for name in (
-            *("games", "predictions", "apikeys", "realtime", "api", "dashboard", "pipelines"),
+            *("games", "predictions", "alerts", "apikeys", "realtime", "api", "dashboard"),
+            "pipelines",
             "livescores",
             "celery",  # workers and beat log through LOGGING too (livescores/celery_app.py)
         )

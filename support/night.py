@@ -60,7 +60,8 @@ class PollRecord:
 @dataclass
 class TaskRecord:
     """What a task did after a poll: one game state's live forecast (``forecast``; its
-    ``minute`` is the game minute the state is in), a game's minute-18 prediction
+    ``minute`` is the game minute the state is in; ``forecast_repeat`` when the state had
+    been forecast before and nothing was stored), a game's minute-18 prediction
     (``prediction``), a poll's outcomes (``outcomes``) or the alert rules over the games
     the poll and its forecasts changed (``alerts``, run once after them, as a worker would
     pick the queued evaluations up)."""
@@ -210,7 +211,10 @@ async def _play(cookie: bytes) -> RecordedNight:
                 game_id, minute = args[0].game_id, int(args[0].elapsed_seconds // 60)
             if name == "prediction":
                 game_id, minute = args[0], 18
-            tasks.append(TaskRecord(current[-1].tick, name, game_id, minute, len(queries)))
+            kind = name
+            if name == "forecast" and result is None:  # the state was forecast before
+                kind = "forecast_repeat"  # (the final after the buzzer): a rolled-back insert
+            tasks.append(TaskRecord(current[-1].tick, kind, game_id, minute, len(queries)))
             return result
 
         return run

@@ -9,7 +9,9 @@ Daphne (4.2) drops three things the protocol promises, so this module adjusts it
   connection (the client sees 1006, no error), while the application refuses frames
   over 64 KiB with an error: two limits. The transport's limit becomes the
   application's (``messages.MAX_FRAME_BYTES``), and a frame over it gets the same
-  answer at either layer: an ``error`` ``frame_too_large``, then close 4413.
+  answer at either layer: an ``error`` ``frame_too_large``, then close 4413. The limit
+  is on what a client sends: autobahn would apply it to the server's frames too (and
+  fail a socket with 1011 on a ``subscribed`` over 64 KiB), so sending bypasses it.
 * **1001 on SIGTERM.** When daphne stops (SIGTERM: a deploy, a restart), Twisted runs
   its "before shutdown" triggers and then drops every connection: the clients saw
   1006, like a crash. A trigger closes every open socket of the process with 1001
@@ -113,6 +115,19 @@ def adjust_daphne() -> None:
         self.sendMessage(error, isBinary=False)
         self._fail_connection(messages.CLOSE_FRAME_TOO_LARGE, close)
 
+    send_message = WebSocketProtocol.sendMessage
+
+    def send_any_size(self: Any, payload: bytes, *args: Any, **kwargs: Any) -> None:
+        # autobahn applies maxMessagePayloadSize to what it sends too: the limit is on what
+        # clients send; the server's own frames (a subscribed with a whole game) may be
+        # larger. The limit stays in force for every frame received.
+        limit, self.maxMessagePayloadSize = self.maxMessagePayloadSize, 0
+        try:
+            send_message(self, payload, *args, **kwargs)
+        finally:
+            self.maxMessagePayloadSize = limit
+
+    WebSocketProtocol.sendMessage = send_any_size  # type: ignore[method-assign]
     WebSocketProtocol.handle_reply = reply_with_reason  # type: ignore[method-assign]
     WebSocketProtocol._max_message_size_exceeded = too_large  # type: ignore[attr-defined]
     WebSocketFactory.setProtocolOptions = one_frame_limit  # type: ignore[method-assign]

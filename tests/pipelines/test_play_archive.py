@@ -270,7 +270,7 @@ def test_a_rebuilt_game_gives_back_its_real_play_by_play(
 
 
 def test_the_fixture_folder_is_where_the_tests_read_it() -> None:
-    assert sorted(p.name for p in LIVE_PBP.glob("*.json.gz")) == [
+    assert sorted(p.name for p in LIVE_PBP.glob("*_playbyplay.json.gz")) == [
         f"{g}_playbyplay.json.gz" for g in sorted(GAMES)
     ]
 
