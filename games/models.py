@@ -31,6 +31,7 @@ class Observation:
     became_final: bool = False
     ignored: str = ""
     corrected: str = ""  # a score went down: a stat correction, accepted as the new truth
+    repeats: bool = False  # ``ignored`` will recur every poll: worth one warning per game
 
     @property
     def forecast_due(self) -> bool:
@@ -63,9 +64,11 @@ NEXT_SEQ_SQL = "UPDATE games_game SET seq = seq + 1 WHERE game_id = %s RETURNING
 class GameQuerySet(models.QuerySet["Game"]):
     def on_board(self, day: dt.date) -> GameQuerySet:
         """The games of the board of ``day``: that date's games, plus games still live
-        from the day before (a game live across the rollover; an older "live" one
-        vanished unfinished)."""
-        carried = Q(status=GameStatus.LIVE, game_date__gte=day - dt.timedelta(days=1))
+        from the day before (a game live across the rollover). A game of any other date
+        is not on the board, live or not (``games.lifecycle`` marks it stale)."""
+        carried = Q(
+            status=GameStatus.LIVE, game_date__gte=day - dt.timedelta(days=1), game_date__lt=day
+        )
         return self.filter(Q(game_date=day) | carried)
 
 
@@ -160,7 +163,9 @@ class Game(models.Model):
     def observe(self, state: GameState) -> Observation:
         """Apply one polled state: close the minutes it closes, ignore regressions."""
         if self.status == GameStatus.FINAL and state.status != GameStatus.FINAL:
-            return Observation(ignored=f"status regressed from final to {state.status}")
+            return Observation(
+                ignored=f"status regressed from final to {state.status}", repeats=True
+            )
         if self.observed and state.status == GameStatus.SCHEDULED:
             return Observation(ignored="status regressed to scheduled")
         if self.observed and state.elapsed < self.elapsed_seconds:

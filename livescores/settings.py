@@ -240,6 +240,11 @@ def _date_or_none(name: str) -> dt.date | None:
 # night of a play-by-play parquet directory: ``manage.py export_replay_night``, then
 # REPLAY_FILE.)
 REPLAY_DATE = _date_or_none("REPLAY_DATE")
+# A game that is not on tonight's board and not final (a game of another night, or one
+# live across the rollover that the scoreboard dropped) is marked stale once the feed
+# has not shown it for this long (games/lifecycle.py): never counted live or scheduled,
+# never scored, taken back if a poll sees it again.
+GAME_STALE_AFTER_SECONDS = _positive("GAME_STALE_AFTER_SECONDS", float, 1800.0)
 REPLAY_SECONDS_PER_POLL = _positive("REPLAY_SECONDS_PER_POLL", int, 60)
 REPLAY_BREAK_POLLS = _read("REPLAY_BREAK_POLLS", int, 1)
 REPLAY_HALFTIME_POLLS = _read("REPLAY_HALFTIME_POLLS", int, 2)

@@ -66,7 +66,7 @@ class GamePayload(TypedDict):
     game_id: str
     date: str
     start_time: str | None
-    status: Literal["scheduled", "postponed", "cancelled", "live", "halftime", "final"]
+    status: Literal["scheduled", "postponed", "cancelled", "live", "halftime", "final", "stale"]
     status_text: str
     period: int
     clock: str

@@ -111,6 +111,8 @@ def status_label(game: Game) -> str:
         return game.called_off or "scheduled"
     if game.status == GameStatus.FINAL:
         return "final"
+    if game.status == GameStatus.STALE:
+        return "stale"
     if game.status_text.lower().startswith("half"):
         return "halftime"
     return "live"

@@ -12,6 +12,7 @@ from django.conf import settings
 from games.feed.archive import replay_night_from_archive
 from games.feed.live import FeedError, LiveFeed
 from games.feed.replay import ReplayBoard, ReplayNight, ReplaySchedule
+from games.lifecycle import abandon_other_replays
 from games.models import ReplayCursor
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ class ReplayFeed:
 
     def fetch(self) -> dict[str, Any]:
         tick, started = ReplayCursor.advance(self.night)
+        if tick == 1:  # this night's replay starts: the previous replay's games are stale
+            abandon_other_replays(self.night)
         return self.board.payload(tick - 1, started)
 
     def reset(self) -> None:

@@ -38,6 +38,8 @@ export function clockLabel(game, time) {
       return "Postponed";
     case "cancelled":
       return "Cancelled";
+    case "stale":
+      return "No update (stale)";
     case "halftime":
       return "Halftime";
     case "final":
