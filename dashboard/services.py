@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from dashboard.accuracy import live_accuracy
 from games.clock import OVERTIME_PERIOD_SECONDS, REGULATION_PERIOD_SECONDS, REGULATION_PERIODS
+from games.feed.select import replay_night_date
 from games.minutes import HALFTIME_MINUTE, PREDICTION_MINUTE
 from games.models import Board, Game, MinuteDifferential, PollOutcome, PollRun, Snapshot
 from predictions.models import Prediction
@@ -70,10 +72,14 @@ def board_data() -> dict[str, Any]:
 
 def current_night() -> dt.date:
     """The night the dashboard follows: the latest polled scoreboard's date (in replay,
-    the recorded night's), else the latest night with games, else today."""
+    the recorded night's); before the first poll, the replay's night (in replay), else
+    the latest night with games, else today."""
     board = Board.current()
     if board is not None:
         return board.date
+    if settings.FEED == "replay":
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            return replay_night_date()
     latest = Game.objects.aggregate(day=Max("game_date"))["day"]
     return latest or timezone.localdate()
 
@@ -206,6 +212,22 @@ def system_status() -> dict[str, Any]:
         "polls": poll_status(),
         "model": model_status(),
         "accuracy": live_accuracy(ACCURACY_DAYS),
+        "night": nights_payload(nights_around(current_night())),
+    }
+
+
+def nights_payload(nights: Nights) -> dict[str, str | None]:
+    """The night the dashboard follows and its neighbours, for the header (ISO dates)."""
+
+    def iso(day: dt.date | None) -> str | None:
+        return day.isoformat() if day else None
+
+    return {
+        "day": iso(nights.day),
+        "previous": iso(nights.previous),
+        "next": iso(nights.next),
+        "first": iso(nights.first),
+        "last": iso(nights.last),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import logging
 from typing import Any, Protocol
 
@@ -57,6 +58,16 @@ def load_replay_night() -> ReplayNight:
     if date is None:
         return ReplayNight.from_file(settings.REPLAY_FILE)
     return ReplayNight.from_dict(replay_night_from_archive(settings.REPLAY_ARCHIVE, date))
+
+
+@functools.cache
+def replay_night_date() -> dt.date:
+    """The night the replay plays, without building it: REPLAY_DATE, else REPLAY_FILE's
+    date (the pages name it before the first poll)."""
+    date: dt.date | None = settings.REPLAY_DATE
+    if date is not None:
+        return date
+    return dt.date.fromisoformat(json.loads(settings.REPLAY_FILE.read_text())["date"])
 
 
 def build_replay_feed() -> ReplayFeed:

@@ -5,6 +5,7 @@
 import { bootPage, readJson } from "./boot.js";
 import { sharedRange } from "./charts.js";
 import { el } from "./format.js";
+import { showBoardDate, showNights } from "./nighthead.js";
 import { Cards } from "./render.js";
 import { refreshStatus, renderStatus } from "./status.js";
 
@@ -14,6 +15,8 @@ const container = document.getElementById("games");
 const cards = new Cards(container, { time, gameUrl: page.gameUrl, minutesOf: store.sortedMinutes });
 const live = root.dataset.live === "true";
 const statusUrl = root.dataset.statusUrl;
+const nightUrl = (day) => root.dataset.nightUrl.replace("0001-01-01", day);
+const onStatus = (status) => showNights(document, status.night, nightUrl);
 
 function renderAll() {
   for (const id of cards.ids()) if (!store.games.has(id)) cards.remove(id); // left the board
@@ -36,16 +39,18 @@ function renderGame(id) {
   else cards.render(game);
 }
 
-function changed({ kind, gameId }) {
+function changed({ kind, gameId, message }) {
   if (kind === "snapshot" || kind === "board") renderAll();
   else renderGame(gameId);
-  if (kind === "snapshot" || kind === "prediction") refreshStatus(statusUrl);
+  // The header follows the board's night; its neighbours come with the status.
+  const moved = (kind === "snapshot" || kind === "board") && message.board && showBoardDate(document, message.board.date);
+  if (moved || kind === "snapshot" || kind === "prediction") refreshStatus(statusUrl, onStatus);
 }
 
 renderAll();
 if (document.getElementById("initial-status")) renderStatus(readJson("initial-status"));
 if (live) {
-  if (statusUrl) window.setInterval(() => refreshStatus(statusUrl), 10000);
+  if (statusUrl) window.setInterval(() => refreshStatus(statusUrl, onStatus), 10000);
   const client = page.connect({ changed, followAll: true });
   // A handle for debugging in the console (and the browser tests): the page's state and client.
   window.livescores = { client, socket: client, store, cards, time };

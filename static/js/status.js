@@ -34,11 +34,16 @@ export function renderStatus(status) {
   document.getElementById("accuracy-rows").replaceChildren(...rows);
 }
 
-export async function refreshStatus(url) {
+// then(status): also called with the fresh status (the header's nights).
+export async function refreshStatus(url, then = () => {}) {
   if (!url) return;
   try {
     const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-    if (response.ok && !response.redirected) renderStatus(await response.json());
+    if (response.ok && !response.redirected) {
+      const status = await response.json();
+      renderStatus(status);
+      then(status);
+    }
   } catch (err) {
     console.debug("status refresh failed", err);
   }

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dashboard import services
 from games.feed.select import build_replay_feed
-from games.models import Game, PollOutcome, PollRun
+from games.models import Board, Game, PollOutcome, PollRun
 from games.services import poll_scoreboard
 from predictions.models import Prediction
 
@@ -259,6 +259,7 @@ def test_a_night_page_shows_that_nights_games_with_links_to_the_nearest_nights(
     PollRun.objects.create(
         started_at=timezone.now(), feed="replay", board_date=days[2], outcome=PollOutcome.OK
     )
+    Board.objects.create(date=days[2])  # what that poll recorded: tonight's board
     response = staff.get("/nights/2025-01-05/")
     assert response.status_code == 200
     assert [g["game_id"] for g in response.context["board"]["games"]] == ["0022400101"]
