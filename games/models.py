@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -302,11 +303,11 @@ class PollRunQuerySet(models.QuerySet["PollRun"]):
     def last_good(self) -> PollRun | None:
         return self.good().order_by("-started_at", "-id").first()
 
-    def last_good_time(self) -> dt.datetime | None:
-        """When the last good poll started (None before the first)."""
-        return (
-            self.good().order_by("-started_at", "-id").values_list("started_at", flat=True).first()
-        )
+    def last_good_time(self, since: dt.datetime | None = None) -> dt.datetime | None:
+        """When the last good poll started (None before the first), counting only polls
+        started at ``since`` or later if given."""
+        polls = self.good() if since is None else self.good().filter(started_at__gte=since)
+        return polls.order_by("-started_at", "-id").values_list("started_at", flat=True).first()
 
 
 class PollRun(models.Model):
@@ -397,6 +398,30 @@ class Board(models.Model):
         board.date, board.game_ids, board.version = day, ids, board.version + 1
         board.save()
         return board, True
+
+
+class StackRun(models.Model):
+    """This stack's run: a new id and start time each time the beat starts (one row).
+    ``/healthz`` judges only the polls made since (a poll of the previous stack, stopped
+    a minute ago, says nothing about this one)."""
+
+    key = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    run_id = models.CharField(max_length=32)
+    started_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} since {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def start(cls) -> StackRun:
+        run, _ = cls.objects.update_or_create(
+            pk=1, defaults={"run_id": uuid.uuid4().hex, "started_at": timezone.now()}
+        )
+        return run
+
+    @classmethod
+    def current(cls) -> StackRun | None:
+        return cls.objects.filter(pk=1).first()
 
 
 class ReplayCursor(models.Model):

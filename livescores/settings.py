@@ -232,8 +232,13 @@ def _date_or_none(name: str) -> dt.date | None:
         return None
     try:
         return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a date YYYY-MM-DD, got {text!r}") from exc
+    except ValueError:
+        # One line, no chained traceback (manage.py prints it as it is).
+        raise ImproperlyConfigured(
+            f"{name} must be a date YYYY-MM-DD, got {text!r}: set e.g. {name}=2025-02-10 "
+            "(a night of the 2024-25 regular season, 2024-10-22..2025-04-13), or unset it "
+            "to replay the shipped night"
+        ) from None
 
 
 # Unset: replay REPLAY_FILE (the shipped night). Set: that night from REPLAY_ARCHIVE. (A
