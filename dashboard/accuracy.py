@@ -145,10 +145,24 @@ def _final_known(rows: QuerySet[Prediction]) -> QuerySet[Prediction]:
     return rows.filter(actual_final__isnull=False, final_point__isnull=False)
 
 
-def live_accuracy(days: int = 14) -> dict[str, Any]:
-    """The status panel's accuracy of forecasts whose halftime is known: overall and for
-    each of the last ``days`` game dates (two grouped queries and two totals)."""
-    known = _halftime_known(Prediction.objects.all())
+LIVE_ACCURACY_NIGHTS = 7  # the panel: tonight and the 7 nights before it
+
+
+def live_accuracy(
+    tonight: dt.date | None = None, nights: int = LIVE_ACCURACY_NIGHTS
+) -> dict[str, Any]:
+    """The status panel's accuracy of forecasts whose halftime is known, over a bounded
+    window: ``tonight`` (default: the latest night with a known halftime) and the
+    ``nights`` nights before it -- a total and one row per night with any (two grouped
+    queries and two totals). Everything older is on the accuracy page."""
+    if tonight is None:
+        tonight = (
+            _halftime_known(Prediction.objects.all()).aggregate(d=Max("game__game_date"))["d"]
+            or dt.date.today()
+        )
+    start = tonight - dt.timedelta(days=nights)
+    window = Prediction.objects.filter(game__game_date__range=(start, tonight))
+    known = _halftime_known(window)
 
     def summary(label: str, half: dict[str, Any], final: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -168,16 +182,19 @@ def live_accuracy(days: int = 14) -> dict[str, Any]:
     half_by_date = by_date(known, _halftime())
     final_by_date = by_date(_final_known(known), _final())
     no_final = {"n": 0, "mae": None}
-    dates = sorted(half_by_date, reverse=True)[:days]
+    dates = sorted(half_by_date, reverse=True)
     return {
         "overall": summary(
-            "all", known.aggregate(**_halftime()), _final_known(known).aggregate(**_final())
+            "these nights",
+            known.aggregate(**_halftime()),
+            _final_known(known).aggregate(**_final()),
         ),
+        "window": {"start": start.isoformat(), "end": tonight.isoformat(), "nights": nights + 1},
         "by_date": [
             summary(day.isoformat(), half_by_date[day], final_by_date.get(day, no_final))
             for day in dates
         ],
-        "pending": Prediction.objects.filter(actual_halftime__isnull=True).count(),
+        "pending": window.filter(actual_halftime__isnull=True).count(),
     }
 
 

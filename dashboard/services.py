@@ -35,7 +35,6 @@ from realtime.protocol import client_rules
 logger = logging.getLogger(__name__)
 
 STATS_WINDOW = 100
-ACCURACY_DAYS = 14
 
 
 def _board(games: list[Game]) -> dict[str, Any]:
@@ -211,7 +210,7 @@ def system_status() -> dict[str, Any]:
         "poll_interval_seconds": settings.POLL_INTERVAL_SECONDS,
         "polls": poll_status(),
         "model": model_status(),
-        "accuracy": live_accuracy(ACCURACY_DAYS),
+        "accuracy": live_accuracy(current_night()),
         "night": nights_payload(nights_around(current_night())),
     }
 

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import json
 import logging
+from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -60,14 +61,18 @@ def load_replay_night() -> ReplayNight:
     return ReplayNight.from_dict(replay_night_from_archive(settings.REPLAY_ARCHIVE, date))
 
 
-@functools.cache
 def replay_night_date() -> dt.date:
     """The night the replay plays, without building it: REPLAY_DATE, else REPLAY_FILE's
     date (the pages name it before the first poll)."""
     date: dt.date | None = settings.REPLAY_DATE
     if date is not None:
         return date
-    return dt.date.fromisoformat(json.loads(settings.REPLAY_FILE.read_text())["date"])
+    return _file_date(settings.REPLAY_FILE)
+
+
+@functools.cache
+def _file_date(path: Path) -> dt.date:
+    return dt.date.fromisoformat(json.loads(path.read_text())["date"])
 
 
 def check_replay_night() -> str:

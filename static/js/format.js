@@ -61,6 +61,32 @@ export function leadText(game) {
   return d > 0 ? `${game.home.tricode} +${d}` : `${game.away.tricode} +${-d}`;
 }
 
+// A margin (home minus away, as the server keeps it) in words: "CLE by 18", "MIN by 3",
+// "level". Whole points unless digits says otherwise.
+export function marginText(game, value, digits = 0) {
+  if (value === null || value === undefined) return "–";
+  const size = Math.abs(value).toFixed(digits);
+  if (Number(size) === 0) return "level";
+  return `${value > 0 ? game.home.tricode : game.away.tricode} by ${size}`;
+}
+
+// A 90 % range of a margin in words: "8–27" in the terms of the side of `point` when the
+// whole range favours it, else "MIN by 5 to CLE by 12".
+export function rangeText(game, pair, point) {
+  if (!pair) return "–";
+  const [lo, hi] = pair;
+  const side = point >= 0 ? 1 : -1;
+  const a = Math.round(side * lo);
+  const b = Math.round(side * hi);
+  if (Math.min(a, b) >= 0) return `${Math.min(a, b)}–${Math.max(a, b)}`;
+  return `${marginText(game, lo)} to ${marginText(game, hi)}`;
+}
+
+// "CLE by 18 at half (90 %: 8–27)".
+export function forecastText(game, point, pair, when) {
+  return `${marginText(game, point)} ${when} (90 %: ${rangeText(game, pair, point)})`;
+}
+
 export const record = (team) => `${team.wins}–${team.losses}`;
 
 // The home side's win probability as the leading side's: {tricode, p}.
