@@ -250,6 +250,10 @@ REPLAY_DATE = _date_or_none("REPLAY_DATE")
 # has not shown it for this long (games/lifecycle.py): never counted live or scheduled,
 # never scored, taken back if a poll sees it again.
 GAME_STALE_AFTER_SECONDS = _positive("GAME_STALE_AFTER_SECONDS", float, 1800.0)
+# The admin shows what the feed wrote (games, snapshots, minutes, polls, forecasts)
+# read-only: a hand edit would desynchronise every client. On: superusers may add,
+# change and delete those rows (games/admin.py). Off by default.
+ADMIN_EDIT_FEED_DATA = _read("ADMIN_EDIT_FEED_DATA", bool, False)
 REPLAY_SECONDS_PER_POLL = _positive("REPLAY_SECONDS_PER_POLL", int, 60)
 REPLAY_BREAK_POLLS = _read("REPLAY_BREAK_POLLS", int, 1)
 REPLAY_HALFTIME_POLLS = _read("REPLAY_HALFTIME_POLLS", int, 2)
