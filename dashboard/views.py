@@ -20,7 +20,6 @@ from dashboard import services
 from games.feed.select import replay_night_date
 from games.models import Game
 from predictions.models import Prediction
-from predictions.registry import ARTIFACTS_DIR
 
 
 def _is_staff(user: Any) -> bool:
@@ -148,5 +147,5 @@ def models(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/models.html",
-        {"cards": services.model_cards(), "artifacts_dir": ARTIFACTS_DIR},
+        {"cards": services.model_cards(), "baselines": services.BASELINES},
     )

@@ -15,8 +15,13 @@ def _signed(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:+.{digits}f}"
 
 
+def _number(value: float) -> str:
+    """Whole numbers as they are (intervals are whole points), others to one decimal."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
 def _pair(lo: float | None, hi: float | None) -> str:
-    return "-" if lo is None else f"[{lo:+.1f}, {hi:+.1f}]"
+    return "-" if lo is None or hi is None else f"[{_number(lo)}, {_number(hi)}]"
 
 
 @admin.register(Prediction)

@@ -60,6 +60,8 @@ def rows() -> dict[str, Any]:
         halftime_point=1.23456,
         halftime_lo90=-8.0,
         halftime_hi90=10.0,
+        halftime_lo95=-10.0,
+        halftime_hi95=12.0,
         latency_ms=137.61620700000776,
     )
     return {
@@ -128,7 +130,9 @@ def test_numbers_are_formatted_and_date_filters_fit_archive_data(
     pred = staff.get(
         f"/admin/predictions/prediction/{rows['predictions/prediction']}/change/"
     ).content.decode()
-    assert "137.6 ms" in pred and "137.616" not in pred and "[-8.0, +10.0]" in pred
+    assert (
+        "137.6 ms" in pred and "137.616" not in pred and "[-8, 10]" in pred and "[-10, 12]" in pred
+    )
     games = staff.get("/admin/games/game/").content.decode()
     assert "Past 7 days" not in games  # relative to the real today: gone
     game = staff.get(f"/admin/games/game/{GAME}/change/").content.decode()

@@ -168,7 +168,6 @@ def test_the_model_page_shows_the_served_model_card(staff: Client) -> None:
 def test_the_model_page_says_so_when_no_model_card_exists(
     staff: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("dashboard.views.ARTIFACTS_DIR", tmp_path)
     monkeypatch.setattr("dashboard.services.ARTIFACTS_DIR", tmp_path)
     monkeypatch.setattr(services.model_cards, "__defaults__", (tmp_path,))
     html = staff.get("/models/").content.decode()
