@@ -16,9 +16,10 @@ from django.conf import settings
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
-from dashboard.accuracy import live_accuracy
+from dashboard.accuracy import accuracy_report, live_accuracy
 from games.clock import OVERTIME_PERIOD_SECONDS, REGULATION_PERIOD_SECONDS, REGULATION_PERIODS
 from games.feed.select import replay_night_date
+from games.feed.types import GameStatus
 from games.minutes import HALFTIME_MINUTE, PREDICTION_MINUTE
 from games.models import Board, Game, MinuteDifferential, PollOutcome, PollRun, Snapshot
 from predictions.models import Prediction
@@ -213,6 +214,35 @@ def system_status() -> dict[str, Any]:
         "accuracy": live_accuracy(current_night()),
         "night": nights_payload(nights_around(current_night())),
     }
+
+
+def night_summary(day: dt.date) -> str:
+    """One line on a night: its games, how many finished, how the halftime forecasts did."""
+    games = Game.objects.filter(game_date=day)
+    total = games.count()
+    if not total:
+        return ""
+    final = games.filter(status=GameStatus.FINAL).count()
+    stale = games.filter(status=GameStatus.STALE).count()
+    parts = [f"{total} game{'s' if total != 1 else ''}, {final} final"]
+    if stale:
+        parts[0] += f", {stale} stale (left unfinished)"
+    report = accuracy_report(day, day)
+    if report.halftime_n and report.coverage90 is not None:
+        inside = round(report.halftime_n * report.coverage90 / 100)
+        line = (
+            f"{report.halftime_n} halftime forecast{'s' if report.halftime_n != 1 else ''}: "
+            f"{inside} inside the 90 % range, {report.halftime_n - inside} outside; "
+            f"off by {report.halftime_mae:.1f} points on average"
+        )
+        if report.halftime_persistence_mae is not None:
+            line += f" (the minute-18 lead carried forward: {report.halftime_persistence_mae:.1f})"
+        parts.append(line)
+    elif report.games:
+        parts.append(f"{report.games} forecasts, no halftime known yet")
+    else:
+        parts.append("no forecasts")
+    return " · ".join(parts)
 
 
 def nights_payload(nights: Nights) -> dict[str, str | None]:

@@ -72,6 +72,7 @@ def night(request: HttpRequest, day: str) -> HttpResponse:
     if date == services.current_night():
         return redirect("dashboard")
     context = _night_context(request, date, live=False)
+    context["summary"] = services.night_summary(date)
     context["board"] = services.night_data(date)
     return render(request, "dashboard/dashboard.html", context)
 

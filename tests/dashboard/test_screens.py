@@ -147,3 +147,15 @@ def test_the_replays_retimed_clock_is_explained_where_times_are_shown(
         assert 'id="replay-clock"' in html and "re-timed" in html and "10 February 2025" in html
     settings.FEED = "live"
     assert 'id="replay-clock"' not in staff.get("/").content.decode()
+
+
+def test_a_past_night_has_a_one_line_summary(staff: Client) -> None:
+    for i, actual in enumerate([4.0, 30.0]):  # one inside its 90 % range, one outside
+        target = game(f"00224003{i:02d}", TONIGHT - dt.timedelta(days=1))
+        Game.objects.filter(pk=target.pk).update(status=3)
+        predict(target, 2.0, actual)
+    Board.objects.create(date=TONIGHT)
+    html = staff.get("/nights/2025-02-09/").content.decode()
+    summary = html.split('id="night-summary">')[1].split("</p>")[0]
+    assert summary.startswith("2 games, 2 final · 2 halftime forecasts: 1 inside the 90 % range")
+    assert "1 outside; off by 15.0 points on average" in summary
