@@ -14,6 +14,8 @@ from games.feed.select import ReplayFeed, build_replay_feed
 from games.feed.types import GameStatus
 from games.models import Game
 from games.services import poll_scoreboard
+from support.payloads import at_minute, board, game_json
+from support.rows import StaticFeed
 from tests.browser.conftest import ARTIFACTS, BROWSER_MISSING, SKIP_REASON, Daphne
 from tests.browser.test_dashboard_live import connection_is, log_in, wait_for_page
 
@@ -110,3 +112,26 @@ def test_a_new_replay_under_an_open_dashboard_replaces_the_cards_and_the_date(
     later = nav.find_element(By.CSS_SELECTOR, '[data-nav="next"]')  # 15 March is later
     assert later.get_attribute("href").endswith(f"/nights/{OTHER_NIGHT}/")
     browser.save_screenshot(str(ARTIFACTS / "board-after-replay-switch.png"))
+
+
+def test_a_dashboard_open_across_the_rollover_follows_the_new_night(
+    server: Daphne, browser: Any, redis_client: Any
+) -> None:
+    late, new = "0042200163", "0042200173"
+    day1, day2 = "2023-04-20", "2023-04-21"
+    tomorrow = game_json(new, status=1, period=0, clock="", text="7:00 pm ET")
+    poll_scoreboard(StaticFeed(board(at_minute(40.5, 90, 88, game_id=late), date=day1)))
+    log_in(browser, server)
+    assert cards(browser) == {late} and header_date(browser) == day1
+    browser.execute_script("window.__sameDocument = true;")
+
+    # The scoreboard rolls over while the late game is still being played.
+    poll_scoreboard(StaticFeed(board(at_minute(42.5, 95, 92, game_id=late), tomorrow, date=day2)))
+    wait_for_page(browser, lambda b: cards(b) == {late, new}, "the new night's game added")
+    wait_for_page(browser, lambda b: header_date(b) == day2, "the header on the new night")
+    final = game_json(late, status=3, period=4, clock="", home=101, away=99)
+    poll_scoreboard(StaticFeed(board(final, at_minute(3.5, 6, 4, game_id=new), date=day2)))
+    wait_for_page(browser, lambda b: cards(b) == {new}, "the finished late game leaving")
+    wait_for_page(browser, lambda b: line_points(b).get(new, 0) >= 3, "the new game's line")
+    assert browser.execute_script("return window.__sameDocument === true;")  # never reloaded
+    browser.save_screenshot(str(ARTIFACTS / "board-rollover.png"))
