@@ -78,6 +78,7 @@ class GamePayload(TypedDict):
     pattern_progress: int
     pattern_length: int
     seq: int
+    updated_at: str  # when the game last changed, ISO 8601 to the second
 
 
 class GameWithHistory(GamePayload):

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from games.feed.types import GameStatus
 from games.minutes import PREDICTION_MINUTE
@@ -156,6 +157,7 @@ def game_payload(game: Game) -> GamePayload:
         "pattern_progress": game.pattern_progress,
         "pattern_length": PREDICTION_MINUTE,
         "seq": game.seq,
+        "updated_at": (game.updated_at or timezone.now()).isoformat(timespec="seconds"),
     }
     return payload
 

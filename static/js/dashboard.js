@@ -115,6 +115,7 @@ renderAll();
 if (document.getElementById("initial-status")) renderStatus(readJson("initial-status"));
 if (live) {
   if (statusUrl) window.setInterval(() => refreshStatus(statusUrl, onStatus), 10000);
+  window.setInterval(() => cards.tick(store.games), 5000);
   const client = page.connect({ changed, followAll: true });
   // A handle for debugging in the console (and the browser tests): the page's state and client.
   window.livescores = { client, socket: client, store, cards, time };

@@ -87,6 +87,16 @@ export function forecastText(game, point, pair, when) {
   return `${marginText(game, point)} ${when} (90 %: ${rangeText(game, pair, point)})`;
 }
 
+// "updated 40 s ago" / "updated 3 min ago" for a game in play; {text, quiet}: quiet when
+// a game in play has had no new state for QUIET_SECONDS (a stoppage, or a feed problem).
+export const QUIET_SECONDS = 120;
+export function updatedText(game, now = Date.now()) {
+  if (!game.updated_at || !["live", "halftime"].includes(game.status)) return { text: "", quiet: false };
+  const seconds = Math.max(0, Math.round((now - Date.parse(game.updated_at)) / 1000));
+  const ago = seconds < 60 ? `${seconds} s` : seconds < 3600 ? `${Math.floor(seconds / 60)} min` : `${Math.floor(seconds / 3600)} h`;
+  return { text: `updated ${ago} ago`, quiet: seconds >= QUIET_SECONDS };
+}
+
 export const record = (team) => `${team.wins}–${team.losses}`;
 
 // The home side's win probability as the leading side's: {tricode, p}.

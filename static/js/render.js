@@ -1,7 +1,7 @@
 // Game cards: score, moment, lead, records, forecast vs actual, win probability, charts.
 
 import { differentialChart, halftimeHit, updateDifferential, updateWinProbability, winProbabilityChart } from "./charts.js";
-import { clockLabel, el, favourite, forecastText, leadText, marginText, percent, rangeText, record, timeShort } from "./format.js";
+import { clockLabel, el, favourite, forecastText, leadText, marginText, percent, rangeText, record, timeShort, updatedText } from "./format.js";
 
 const NOT_PLAYED = new Set(["scheduled", "postponed", "cancelled"]);
 
@@ -73,6 +73,15 @@ function neighbourNodes(game, open, time) {
   return [details];
 }
 
+// The card's "updated … ago" line (re-run every few seconds by the page).
+export function showUpdated(card, game, now = Date.now()) {
+  const node = card.querySelector('[data-field="updated"]');
+  if (!node) return;
+  const { text, quiet } = updatedText(game, now);
+  node.textContent = text;
+  node.classList.toggle("quiet", quiet);
+}
+
 // A card grid: builds, updates and removes cards; every chart shares one y-range.
 // time: gameTime() (the server's game constants).
 export class Cards {
@@ -98,6 +107,7 @@ export class Cards {
         field("status", "span", "badge")),
       el("div", { class: "scoreline" }, team("away"), el("div", { class: "at", text: "@" }), team("home")),
       el("div", { class: "meta" }, field("clock"), field("differential", "span", "lead"), field("win-probability", "span", "wp-text")),
+      field("updated", "div", "updated"),
       el("div", { class: "progress" },
         el("div", { class: "bar" }, el("div", { class: "fill", "data-field": "progress-bar" })),
         field("progress", "span", "progress-text")),
@@ -144,6 +154,7 @@ export class Cards {
     set("progress", waiting ? `${game.pattern_progress} of ${game.pattern_length} minutes before the forecast` : "");
     card.querySelector('[data-field="progress-bar"]').style.width = `${(100 * game.pattern_progress) / game.pattern_length}%`;
     card.querySelector('[data-field="forecast"]').replaceChildren(...forecastNodes(game, this.time));
+    showUpdated(card, game);
     const box = card.querySelector('[data-field="neighbours"]');
     const opened = box.querySelector("details");
     box.replaceChildren(...neighbourNodes(game, opened ? opened.open : this.full, this.time));
@@ -164,5 +175,10 @@ export class Cards {
 
   ids() {
     return [...this.cards.keys()];
+  }
+
+  // Refresh every card's "updated … ago" (games: id -> game).
+  tick(games, now = Date.now()) {
+    for (const [id, entry] of this.cards) if (games.has(id)) showUpdated(entry.el, games.get(id), now);
   }
 }
