@@ -67,7 +67,7 @@ def test_every_forecast_game_is_scored_waiting_stale_or_without_that_forecast(
 
     user = get_user_model().objects.create_user("boss", password="pw-for-tests", is_staff=True)
     client.force_login(user)
-    html = client.get("/accuracy/", {"start": DAY, "end": DAY}).content.decode()
+    html = client.get("/accuracy/", {"start": str(DAY), "end": str(DAY)}).content.decode()
     counted = html.split('id="accuracy-counted"')[1].split("</p>")[0]
     assert "<strong>5</strong> scored, 1 not at halftime yet, 1 stale" in counted
     assert "<strong>2</strong> scored, 2 not over yet, 2 stale, 1 without a final" in counted

@@ -85,7 +85,8 @@ def test_a_game_live_across_midnight_stays_while_fresh_then_goes_stale(
     assert game_payload(late)["status"] == "stale"
     assert [(c.game.pk, c.game.seq) for c in changes] == [(LATE, seq + 1)]
     assert on_board() == [OTHER]
-    assert Board.current().game_ids == [OTHER]  # the board's version moved with it
+    board_now = Board.current()
+    assert board_now is not None and board_now.game_ids == [OTHER]  # the version moved too
 
 
 def test_a_game_still_on_the_scoreboard_never_goes_stale(settings: Any) -> None:
@@ -156,7 +157,7 @@ def test_starting_a_replay_of_another_night_marks_the_previous_replays_games_sta
     )
     tonight = set(Game.objects.filter(game_date="2025-02-10").values_list("pk", flat=True))
     assert set(on_board()) == tonight and len(tonight) == 10
-    assert Board.current().date == dt.date(2025, 2, 10)
+    assert Board.tonight() == dt.date(2025, 2, 10)
 
     # Replaying 15 March again resumes it: its cursor was kept, its games come back.
     settings.REPLAY_DATE = dt.date(2025, 3, 15)

@@ -92,4 +92,5 @@ def test_healthz_judges_only_the_polls_since_this_stack_started(redis_client: An
     assert response.status_code == 200 and response.json()["checks"]["poll"]["ok"]
 
     start_stack_run()  # and each start is a new run
-    assert StackRun.current().run_id != run.run_id
+    again = StackRun.current()
+    assert again is not None and again.run_id != run.run_id
