@@ -2,7 +2,7 @@
 
 The game objects are ``realtime.messages``' TypedDicts, built by ``realtime.payloads``:
 an HTTP client and a WebSocket client read one schema (docs/schemas/common.json's
-``game_with_history``, ``minute``, ``minute_forecast``; tests/api checks the answers
+``game_with_history``, ``minute``, ``live_forecast``; tests/api checks the answers
 against those files). What only HTTP has (a night's summary, a page, an error) is here.
 """
 

@@ -41,6 +41,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Abs, Cast, Floor, Least, Power
 from django.utils import timezone
 
+from games.feed.types import GameStatus
 from games.minutes import PREDICTION_MINUTE
 from games.season import season_start
 from predictions.models import Prediction
@@ -76,6 +77,20 @@ class AccuracyReport:
     brier_baseline: float | None = None
     home_win_rate: float | None = None
     reliability: list[ReliabilityBin] = field(default_factory=list)
+    # What the metrics leave out, so that the counts add up to ``games``:
+    # games = halftime_n + halftime_pending + halftime_stale
+    #       = final_n + final_pending + final_stale + final_no_forecast
+    halftime_pending: int = 0  # halftime not reached yet
+    halftime_stale: int = 0  # the game left the board unfinished: never scored
+    final_pending: int = 0  # a final-margin forecast, the game not over yet
+    final_stale: int = 0
+    final_no_forecast: int = 0  # the model made no final-margin forecast
+
+    @property
+    def counts_add_up(self) -> bool:
+        halftime = self.halftime_n + self.halftime_pending + self.halftime_stale
+        final = self.final_n + self.final_pending + self.final_stale + self.final_no_forecast
+        return halftime == final == self.games
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -145,10 +160,24 @@ def _final_known(rows: QuerySet[Prediction]) -> QuerySet[Prediction]:
     return rows.filter(actual_final__isnull=False, final_point__isnull=False)
 
 
-def live_accuracy(days: int = 14) -> dict[str, Any]:
-    """The status panel's accuracy of forecasts whose halftime is known: overall and for
-    each of the last ``days`` game dates (two grouped queries and two totals)."""
-    known = _halftime_known(Prediction.objects.all())
+LIVE_ACCURACY_NIGHTS = 7  # the panel: tonight and the 7 nights before it
+
+
+def live_accuracy(
+    tonight: dt.date | None = None, nights: int = LIVE_ACCURACY_NIGHTS
+) -> dict[str, Any]:
+    """The status panel's accuracy of forecasts whose halftime is known, over a bounded
+    window: ``tonight`` (default: the latest night with a known halftime) and the
+    ``nights`` nights before it -- a total and one row per night with any (two grouped
+    queries and two totals). Everything older is on the accuracy page."""
+    if tonight is None:
+        tonight = (
+            _halftime_known(Prediction.objects.all()).aggregate(d=Max("game__game_date"))["d"]
+            or dt.date.today()
+        )
+    start = tonight - dt.timedelta(days=nights)
+    window = Prediction.objects.filter(game__game_date__range=(start, tonight))
+    known = _halftime_known(window)
 
     def summary(label: str, half: dict[str, Any], final: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -168,16 +197,19 @@ def live_accuracy(days: int = 14) -> dict[str, Any]:
     half_by_date = by_date(known, _halftime())
     final_by_date = by_date(_final_known(known), _final())
     no_final = {"n": 0, "mae": None}
-    dates = sorted(half_by_date, reverse=True)[:days]
+    dates = sorted(half_by_date, reverse=True)
     return {
         "overall": summary(
-            "all", known.aggregate(**_halftime()), _final_known(known).aggregate(**_final())
+            "these nights",
+            known.aggregate(**_halftime()),
+            _final_known(known).aggregate(**_final()),
         ),
+        "window": {"start": start.isoformat(), "end": tonight.isoformat(), "nights": nights + 1},
         "by_date": [
             summary(day.isoformat(), half_by_date[day], final_by_date.get(day, no_final))
             for day in dates
         ],
-        "pending": Prediction.objects.filter(actual_halftime__isnull=True).count(),
+        "pending": window.filter(actual_halftime__isnull=True).count(),
     }
 
 
@@ -192,7 +224,18 @@ def accuracy_report(start: dt.date, end: dt.date) -> AccuracyReport:
         rate=Avg(HOME_WON, output_field=FloatField()),
     )
     rate = winprob["rate"]
+    stale = Q(game__status=GameStatus.STALE)
+    unknown_half = Q(actual_halftime__isnull=True)
+    with_point = Q(final_point__isnull=False, actual_final__isnull=True)
+    left = rows.aggregate(
+        halftime_pending=Count("pk", filter=unknown_half & ~stale),
+        halftime_stale=Count("pk", filter=unknown_half & stale),
+        final_pending=Count("pk", filter=with_point & ~stale),
+        final_stale=Count("pk", filter=with_point & stale),
+        final_no_forecast=Count("pk", filter=Q(final_point__isnull=True)),
+    )
     return AccuracyReport(
+        **left,
         start=start,
         end=end,
         games=rows.count(),
@@ -255,6 +298,11 @@ def csv_rows(report: AccuracyReport) -> list[list[str]]:
         ["start", report.start.isoformat(), ""],
         ["end", report.end.isoformat(), ""],
         ["games with a forecast", str(report.games), str(report.games)],
+        ["halftime not reached yet (not scored)", str(report.halftime_pending), ""],
+        ["halftime never reached: stale game (not scored)", str(report.halftime_stale), ""],
+        ["final margin not known yet (not scored)", str(report.final_pending), ""],
+        ["final margin never known: stale game (not scored)", str(report.final_stale), ""],
+        ["no final-margin forecast (not scored)", str(report.final_no_forecast), ""],
         ["halftime MAE", fmt(report.halftime_mae), str(report.halftime_n)],
         ["halftime MAE, persistence", fmt(report.halftime_persistence_mae), str(report.halftime_n)],
         ["halftime 90% coverage (%)", fmt(report.coverage90), str(report.halftime_n)],

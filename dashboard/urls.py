@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("nights/", views.pick_night, name="pick-night"),
     path("nights/<str:day>/", views.night, name="night"),
+    path("preferences/board/", views.board_preferences, name="board-preferences"),
     path("games/<str:game_id>/", views.game_detail, name="game-detail"),
     path("status.json", views.status, name="system-status"),
     path("alerts/preferences/", views.alert_preferences, name="alert-preferences"),

@@ -9,17 +9,18 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import user_passes_test
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_POST
 
-from alerts.models import Preferences, Rule
+from alerts.models import BoardSort, Preferences, Rule
 from dashboard import services
+from games.feed.select import replay_night_date
 from games.models import Game
 from predictions.models import Prediction
-from predictions.registry import ARTIFACTS_DIR
 
 
 def _is_staff(user: Any) -> bool:
@@ -31,20 +32,33 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return never_cache(user_passes_test(_is_staff)(view))
 
 
-def _night_context(day: dt.date, *, live: bool) -> dict[str, Any]:
+def _night_context(request: HttpRequest, day: dt.date, *, live: bool) -> dict[str, Any]:
+    current = services.current_night()
+    preferences = Preferences.of(request.user)
     return {
         "night": services.nights_around(day),
         "live": live,
+        # What the header says of this night: tonight's, one before it, or one after.
+        "when": "tonight" if live else ("past" if day < current else "upcoming"),
+        "replay_night": replay_night_date() if settings.FEED == "replay" else None,
+        "preferences": preferences,
+        "sorts": BoardSort.choices,
         "feed": settings.FEED,
         "replay": settings.FEED == "replay",
         "constants": services.page_constants(),
     }
 
 
+def not_found(request: HttpRequest, message: str) -> HttpResponse:
+    """The styled 404 page, also while DEBUG is on (Django's debug 404 is for developers;
+    an unknown night or game is an everyday thing for staff)."""
+    return render(request, "404.html", {"exception": message}, status=404)
+
+
 @staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The current night (the replay's night in replay), live."""
-    context = _night_context(services.current_night(), live=True)
+    context = _night_context(request, services.current_night(), live=True)
     context.update(
         board=services.board_data(),
         status=services.system_status(),
@@ -95,11 +109,12 @@ def night(request: HttpRequest, day: str) -> HttpResponse:
     """Any night in the database; the current one is the live dashboard."""
     try:
         date = dt.date.fromisoformat(day)
-    except ValueError as exc:
-        raise Http404(f"{day!r} is not a date") from exc
+    except ValueError:
+        return not_found(request, f"{day} is not a date (YYYY-MM-DD)")
     if date == services.current_night():
         return redirect("dashboard")
-    context = _night_context(date, live=False)
+    context = _night_context(request, date, live=False)
+    context["summary"] = services.night_summary(date)
     context["board"] = services.night_data(date)
     return render(request, "dashboard/dashboard.html", context)
 
@@ -115,8 +130,32 @@ def pick_night(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@require_POST
+def board_preferences(request: HttpRequest) -> HttpResponse:
+    """Store the user's board sort and team filter (alerts.Preferences): the dashboard
+    posts them as they change (JSON back), a plain form post goes back to the page."""
+    preferences = Preferences.of(request.user)
+    sort = request.POST.get("board_sort", preferences.board_sort)
+    if sort not in BoardSort.values:
+        return JsonResponse({"error": f"unknown sort {sort!r}"}, status=400)
+    team = request.POST.get("team", "").strip().upper()
+    if team and not (len(team) == 3 and team.isalpha()):
+        return JsonResponse({"error": f"not a team tricode: {team!r}"}, status=400)
+    preferences.board_sort, preferences.team_filter = sort, [team] if team else []
+    preferences.save(update_fields=["board_sort", "team_filter", "updated_at"])
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"board_sort": sort, "team_filter": preferences.team_filter})
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        return redirect(back)
+    return redirect("dashboard")
+
+
+@staff_required
 def game_detail(request: HttpRequest, game_id: str) -> HttpResponse:
-    game = get_object_or_404(Game.objects.select_related("prediction"), pk=game_id)
+    game = Game.objects.select_related("prediction").filter(pk=game_id).first()
+    if game is None:
+        return not_found(request, f"no game {game_id} in the database")
     prediction: Prediction | None = getattr(game, "prediction", None)
     return render(
         request,
@@ -129,6 +168,7 @@ def game_detail(request: HttpRequest, game_id: str) -> HttpResponse:
             "prediction": prediction,
             "feed": settings.FEED,
             "replay": settings.FEED == "replay",
+            "replay_night": replay_night_date() if settings.FEED == "replay" else None,
             "current_night": services.current_night(),
             "constants": services.page_constants(),
         },
@@ -151,5 +191,5 @@ def models(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/models.html",
-        {"cards": services.model_cards(), "artifacts_dir": ARTIFACTS_DIR},
+        {"cards": services.model_cards(), "baselines": services.BASELINES},
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ class Observation:
     became_final: bool = False
     ignored: str = ""
     corrected: str = ""  # a score went down: a stat correction, accepted as the new truth
+    repeats: bool = False  # ``ignored`` will recur every poll: worth one warning per game
 
     @property
     def forecast_due(self) -> bool:
@@ -67,9 +69,11 @@ NEXT_SEQ_SQL = (
 class GameQuerySet(models.QuerySet["Game"]):
     def on_board(self, day: dt.date) -> GameQuerySet:
         """The games of the board of ``day``: that date's games, plus games still live
-        from the day before (a game live across the rollover; an older "live" one
-        vanished unfinished)."""
-        carried = Q(status=GameStatus.LIVE, game_date__gte=day - dt.timedelta(days=1))
+        from the day before (a game live across the rollover). A game of any other date
+        is not on the board, live or not (``games.lifecycle`` marks it stale)."""
+        carried = Q(
+            status=GameStatus.LIVE, game_date__gte=day - dt.timedelta(days=1), game_date__lt=day
+        )
         return self.filter(Q(game_date=day) | carried)
 
 
@@ -164,7 +168,9 @@ class Game(models.Model):
     def observe(self, state: GameState) -> Observation:
         """Apply one polled state: close the minutes it closes, ignore regressions."""
         if self.status == GameStatus.FINAL and state.status != GameStatus.FINAL:
-            return Observation(ignored=f"status regressed from final to {state.status}")
+            return Observation(
+                ignored=f"status regressed from final to {state.status}", repeats=True
+            )
         if self.observed and state.status == GameStatus.SCHEDULED:
             return Observation(ignored="status regressed to scheduled")
         if self.observed and state.elapsed < self.elapsed_seconds:
@@ -301,11 +307,11 @@ class PollRunQuerySet(models.QuerySet["PollRun"]):
     def last_good(self) -> PollRun | None:
         return self.good().order_by("-started_at", "-id").first()
 
-    def last_good_time(self) -> dt.datetime | None:
-        """When the last good poll started (None before the first)."""
-        return (
-            self.good().order_by("-started_at", "-id").values_list("started_at", flat=True).first()
-        )
+    def last_good_time(self, since: dt.datetime | None = None) -> dt.datetime | None:
+        """When the last good poll started (None before the first), counting only polls
+        started at ``since`` or later if given."""
+        polls = self.good() if since is None else self.good().filter(started_at__gte=since)
+        return polls.order_by("-started_at", "-id").values_list("started_at", flat=True).first()
 
 
 class PollRun(models.Model):
@@ -396,6 +402,30 @@ class Board(models.Model):
         board.date, board.game_ids, board.version = day, ids, board.version + 1
         board.save()
         return board, True
+
+
+class StackRun(models.Model):
+    """This stack's run: a new id and start time each time the beat starts (one row).
+    ``/healthz`` judges only the polls made since (a poll of the previous stack, stopped
+    a minute ago, says nothing about this one)."""
+
+    key = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    run_id = models.CharField(max_length=32)
+    started_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} since {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def start(cls) -> StackRun:
+        run, _ = cls.objects.update_or_create(
+            pk=1, defaults={"run_id": uuid.uuid4().hex, "started_at": timezone.now()}
+        )
+        return run
+
+    @classmethod
+    def current(cls) -> StackRun | None:
+        return cls.objects.filter(pk=1).first()
 
 
 class ReplayCursor(models.Model):

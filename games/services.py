@@ -19,12 +19,14 @@ from games.feed.live import FeedError
 from games.feed.parser import PayloadError, parse_scoreboard
 from games.feed.select import Feed, get_feed
 from games.feed.types import GameState, GameStatus, Scoreboard
+from games.lifecycle import mark_vanished_games_stale
 from games.minutes import HALFTIME_MINUTE
 from games.models import (
     STATE_FIELDS,
     Board,
     Game,
     MinuteDifferential,
+    Observation,
     PollOutcome,
     PollRun,
     Snapshot,
@@ -89,7 +91,7 @@ def ingest_scoreboard(board: Scoreboard, *, announce: bool = True) -> IngestResu
             game = games[game_id]
             observation = game.observe(state)
             if observation.ignored:
-                logger.warning("game %s: ignored a state: %s", game_id, observation.ignored)
+                _warn_ignored(game_id, observation)
                 continue
             if observation.corrected:
                 logger.warning(
@@ -138,6 +140,25 @@ def ingest_scoreboard(board: Scoreboard, *, announce: bool = True) -> IngestResu
         if announce:
             _announce(changes, result)
     return result
+
+
+# (game id, reason) already warned about by this process: a final game that a feed keeps
+# showing unfinished is said once, not on every poll.
+_WARNED: set[tuple[str, str]] = set()
+
+
+def forget_warnings() -> None:
+    """Warn again about every game (a new night, a test)."""
+    _WARNED.clear()
+
+
+def _warn_ignored(game_id: str, observation: Observation) -> None:
+    if observation.repeats:
+        if (game_id, observation.ignored) in _WARNED:
+            logger.debug("game %s: ignored a state again: %s", game_id, observation.ignored)
+            return
+        _WARNED.add((game_id, observation.ignored))
+    logger.warning("game %s: ignored a state: %s", game_id, observation.ignored)
 
 
 def _announce(changes: list[signals.GameChange], result: IngestResult) -> None:
@@ -204,7 +225,11 @@ def poll_scoreboard(feed: Feed | None = None) -> PollRun:
         board = parse_scoreboard(payload)
         result = ingest_scoreboard(board)
         check_continuity(board)
-        track_board(board.game_date or timezone.localdate())
+        day = board.game_date or timezone.localdate()
+        mark_vanished_games_stale(
+            day, {state.game_id for state in board.games} | {r.game_id for r in board.rejected}
+        )
+        track_board(day)
     except (FeedError, PayloadError) as exc:
         run.outcome, run.error = PollOutcome.FETCH_ERROR, str(exc)
         logger.warning("poll failed: %s", exc)
@@ -254,11 +279,15 @@ def check_continuity(board: Scoreboard) -> None:
     on_board = {state.game_id for state in board.games} | {r.game_id for r in board.rejected}
     live = dict(Game.objects.filter(status=GameStatus.LIVE).values_list("pk", "game_date"))
     vanished = sorted(set(live) - on_board)
-    if vanished:
+    new = [pk for pk in vanished if (pk, "vanished") not in _WARNED]  # said once per game
+    _WARNED.update((pk, "vanished") for pk in new)
+    if new:
         logger.warning(
-            "live games missing from the %s scoreboard, kept at their last state: %s",
+            "live games missing from the %s scoreboard, kept at their last state "
+            "(stale after %.0f s unseen unless on the board): %s",
             board.game_date,
-            ", ".join(vanished),
+            settings.GAME_STALE_AFTER_SECONDS,
+            ", ".join(new),
         )
     last = PollRun.objects.filter(board_date__isnull=False).last_good()
     if last is not None and board.game_date is not None and board.game_date != last.board_date:

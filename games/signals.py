@@ -12,7 +12,10 @@ before the forecasts it queues).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,8 +71,25 @@ class PlaysChange:
     players: list[Any] = field(default_factory=list)  # changed PlayerBoxLine rows
 
 
+_silenced: contextvars.ContextVar[bool] = contextvars.ContextVar("silenced", default=False)
+
+
+@contextlib.contextmanager
+def silenced() -> Iterator[None]:
+    """Announce nothing inside the block (``load_nights``: history nobody follows live
+    must never reach tonight's sockets, nor queue tasks)."""
+    token = _silenced.set(True)
+    try:
+        yield
+    finally:
+        _silenced.reset(token)
+
+
 def announce_on_commit(signal: Signal, **kwargs: Any) -> None:
-    """Send ``signal`` once the current transaction commits; receivers' errors are logged."""
+    """Send ``signal`` once the current transaction commits; receivers' errors are logged.
+    Inside ``silenced()`` nothing is sent."""
+    if _silenced.get():
+        return
 
     def send() -> None:
         for receiver, result in signal.send_robust(sender=None, **kwargs):

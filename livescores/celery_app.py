@@ -16,7 +16,7 @@ from logging.config import dictConfig
 from typing import Any
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import beat_init, setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livescores.settings")
 
@@ -31,3 +31,18 @@ def configure_logging(**kwargs: Any) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+@beat_init.connect
+def start_stack_run(**kwargs: Any) -> None:
+    """A beat starting is this stack starting: a new run id (``games.models.StackRun``),
+    so /healthz judges only the polls made from now on."""
+    import logging
+
+    import django
+
+    django.setup()
+    from games.models import StackRun
+
+    run = StackRun.start()
+    logging.getLogger(__name__).info("stack %s started", run.run_id)

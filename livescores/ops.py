@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisError
 
 from games.metrics import REGISTRY
-from games.models import PollRun
+from games.models import PollRun, StackRun
 from games.play_services import follow_status
 from games.redis_client import get_redis
 from livescores.client_ip import client_ip, in_networks
@@ -40,11 +40,15 @@ def health_checks(check_poll: bool = True) -> dict[str, dict[str, Any]]:
     except RedisError as exc:
         checks["redis"] = {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"}
     if check_poll and checks["database"]["ok"]:
-        last_ok = PollRun.objects.last_good_time()
+        # Only this stack's polls: since its beat started (StackRun), when one did.
+        run = StackRun.current()
+        last_ok = PollRun.objects.last_good_time(since=run.started_at if run else None)
         age = (timezone.now() - last_ok).total_seconds() if last_ok else None
         limit = settings.HEALTH_MAX_POLL_AGE_SECONDS
         checks["poll"] = {
             "ok": age is not None and age <= limit,
+            "run": run.run_id if run else None,
+            "run_started": run.started_at.isoformat() if run else None,
             "last_ok": last_ok.isoformat() if last_ok else None,
             "age_seconds": round(age, 1) if age is not None else None,
             "max_age_seconds": limit,

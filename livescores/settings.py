@@ -251,14 +251,28 @@ def _date_or_none(name: str) -> dt.date | None:
         return None
     try:
         return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a date YYYY-MM-DD, got {text!r}") from exc
+    except ValueError:
+        # One line, no chained traceback (manage.py prints it as it is).
+        raise ImproperlyConfigured(
+            f"{name} must be a date YYYY-MM-DD, got {text!r}: set e.g. {name}=2025-02-10 "
+            "(a night of the 2024-25 regular season, 2024-10-22..2025-04-13), or unset it "
+            "to replay the shipped night"
+        ) from None
 
 
 # Unset: replay REPLAY_FILE (the shipped night). Set: that night from REPLAY_ARCHIVE. (A
 # night of a play-by-play parquet directory: ``manage.py export_replay_night``, then
 # REPLAY_FILE.)
 REPLAY_DATE = _date_or_none("REPLAY_DATE")
+# A game that is not on tonight's board and not final (a game of another night, or one
+# live across the rollover that the scoreboard dropped) is marked stale once the feed
+# has not shown it for this long (games/lifecycle.py): never counted live or scheduled,
+# never scored, taken back if a poll sees it again.
+GAME_STALE_AFTER_SECONDS = _positive("GAME_STALE_AFTER_SECONDS", float, 1800.0)
+# The admin shows what the feed wrote (games, snapshots, minutes, polls, forecasts)
+# read-only: a hand edit would desynchronise every client. On: superusers may add,
+# change and delete those rows (games/admin.py). Off by default.
+ADMIN_EDIT_FEED_DATA = _read("ADMIN_EDIT_FEED_DATA", bool, False)
 REPLAY_SECONDS_PER_POLL = _positive("REPLAY_SECONDS_PER_POLL", int, 60)
 REPLAY_BREAK_POLLS = _read("REPLAY_BREAK_POLLS", int, 1)
 REPLAY_HALFTIME_POLLS = _read("REPLAY_HALFTIME_POLLS", int, 2)

@@ -9,6 +9,7 @@ probability. The test season 2025 is never read here.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import shutil
@@ -293,6 +294,9 @@ def train_all(
         "schema": ARTIFACT_SCHEMA,
         "model": MODEL_NAME,
         "version": version,
+        # When this training run finished fitting (the Models page shows it; never a
+        # file's mtime, which is the clone's time).
+        "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seed": seed,
         "data": {
             "history_file": history.name,

@@ -4,13 +4,17 @@ Each night is played through the replay board (the live scoreboard schema, one g
 minute per poll) and every poll goes through ``games.services.ingest_scoreboard``, the
 same service the poller uses: games, snapshots, closed minute differentials, final
 state and the outcomes on the predictions are what a live night would have stored.
-Nothing is announced (nobody follows these nights live): after each poll the loader
+Nothing is announced (nobody follows these nights live; ``games.signals.silenced``:
+no message reaches tonight's sockets, not even the forecasts'): after each poll the loader
 calls the services the announcements would have queued, in the same order, so each
 game gets its forecast after every closed minute, its minute-18 forecast (claimed by
 the poll as live) and its halftime and final outcomes as the night goes on. No PollRun
 is written: the dashboard's current night stays what the poller last saw.
 
 Idempotent: games already final are skipped, a prediction is made at most once.
+Refused (``NightInUse``) for tonight's board's night or a night being replayed: loading it
+would finish its games at once under the open dashboards, and the poller would then be
+told, every poll, that those games went back from final.
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from games import signals
 from games.feed.archive import read_archive
 from games.feed.parser import parse_scoreboard
 from games.feed.replay import ReplayBoard, ReplayNight, ReplaySchedule
 from games.feed.types import GameStatus
-from games.models import Game
+from games.lifecycle import UNFINISHED
+from games.models import Board, Game, ReplayCursor
 from games.services import ingest_scoreboard
 from predictions.models import Prediction
 from predictions.services import (
@@ -55,6 +61,32 @@ class LoadResult:
     games_skipped: int = 0  # already final in the database
     polls: int = 0
     predictions: int = 0  # predictions of the range's games that exist afterwards
+
+
+class NightInUse(ValueError):
+    """A night that the poller is following (tonight's board, or a replay under way)."""
+
+
+def check_nights_free(dates: list[dt.date]) -> None:
+    """Raise ``NightInUse`` if one of ``dates`` is tonight's board's night or a night a
+    replay has started and not finished (a replay abandoned for another night has only
+    stale games left: loading finishes them)."""
+    board = Board.current()
+    for date in dates:
+        if board is not None and board.date == date:
+            raise NightInUse(
+                f"{date} is tonight's board (the night the poller follows): load_nights would "
+                "finish its games under the open dashboards. Leave that night out of "
+                "--from/--to, or replay another night (REPLAY_DATE) first"
+            )
+        replaying = ReplayCursor.objects.filter(night=date).exists()
+        unfinished = Game.objects.filter(game_date=date, status__in=UNFINISHED)
+        if replaying and unfinished.exists():
+            raise NightInUse(
+                f"{date} is being replayed (its replay has unfinished games): load_nights "
+                "would finish them at once. Leave that night out of --from/--to, or rewind "
+                "the replay first (manage.py reset_replay)"
+            )
 
 
 def nights_in_archive(
@@ -99,13 +131,17 @@ def load_nights(
     nights: dict[dt.date, list[dict[str, Any]]],
     on_night: Callable[[dt.date, int], None] | None = None,
 ) -> LoadResult:
-    """Load every game of ``nights`` (from ``nights_in_archive``), night by night."""
+    """Load every game of ``nights`` (from ``nights_in_archive``), night by night,
+    announcing nothing. Raises ``NightInUse`` (before loading anything) for a night the
+    poller follows."""
+    check_nights_free(list(nights))
     result = LoadResult()
-    for date, lines in nights.items():
-        load_night(date, lines, result)
-        logger.info("%s: %d games", date, len(lines))
-        if on_night is not None:
-            on_night(date, len(lines))
+    with signals.silenced():
+        for date, lines in nights.items():
+            load_night(date, lines, result)
+            logger.info("%s: %d games", date, len(lines))
+            if on_night is not None:
+                on_night(date, len(lines))
     ids = [line["game_id"] for lines in nights.values() for line in lines]
     result.predictions = Prediction.objects.filter(game_id__in=ids).count()
     return result

@@ -8,6 +8,7 @@ season 2025 is never read here. numpy only.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -341,6 +342,7 @@ def train_minute_model(
         "model": best["val_brier"]
     }
     card: dict[str, Any] = {
+        "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "schema": 1,
         "model": "minute",
         "data": {

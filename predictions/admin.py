@@ -7,11 +7,21 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from games.admin import may_edit_feed_data, ms
 from predictions.models import LiveForecast, Prediction
 
 
 def _signed(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:+.{digits}f}"
+
+
+def _number(value: float) -> str:
+    """Whole numbers as they are (intervals are whole points), others to one decimal."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def _pair(lo: float | None, hi: float | None) -> str:
+    return "-" if lo is None or hi is None else f"[{_number(lo)}, {_number(hi)}]"
 
 
 @admin.register(Prediction)
@@ -31,16 +41,16 @@ class PredictionAdmin(admin.ModelAdmin):
         "final_point",
         "actual_final",
         "final_error_display",
-        "latency_ms",
+        "latency",
     ]
-    list_filter = ["model_name", "model_version", "game__game_date"]
+    list_filter = ["model_name", "model_version"]
     search_fields = ["game__game_id", "game__home_tricode", "game__away_tricode"]
     list_select_related = ["game"]
     date_hierarchy = "created_at"
     fieldsets = [
         (
             None,
-            {"fields": ["game_link", "created_at", "model_name", "model_version", "latency_ms"]},
+            {"fields": ["game_link", "created_at", "model_name", "model_version", "latency"]},
         ),
         (
             "Halftime",
@@ -89,6 +99,13 @@ class PredictionAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Prediction | None = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Prediction | None = None) -> bool:
+        return may_edit_feed_data(request)  # a forecast is the pipeline's record
+
+    @admin.display(description="latency", ordering="latency_ms")
+    def latency(self, obj: Prediction) -> str:
+        return ms(obj.latency_ms)
+
     @admin.display(description="date", ordering="game__game_date")
     def game_date(self, obj: Prediction) -> object:
         return obj.game.game_date
@@ -104,19 +121,15 @@ class PredictionAdmin(admin.ModelAdmin):
 
     @admin.display(description="halftime 90%")
     def halftime_interval90(self, obj: Prediction) -> str:
-        return f"[{obj.halftime_lo90}, {obj.halftime_hi90}]"
+        return _pair(obj.halftime_lo90, obj.halftime_hi90)
 
     @admin.display(description="halftime 95%")
     def halftime_interval95(self, obj: Prediction) -> str:
-        if obj.halftime_lo95 is None:
-            return "-"
-        return f"[{obj.halftime_lo95}, {obj.halftime_hi95}]"
+        return _pair(obj.halftime_lo95, obj.halftime_hi95)
 
     @admin.display(description="final 90%")
     def final_interval90(self, obj: Prediction) -> str:
-        if obj.final_lo90 is None:
-            return "-"
-        return f"[{obj.final_lo90}, {obj.final_hi90}]"
+        return _pair(obj.final_lo90, obj.final_hi90)
 
     @admin.display(description="halftime error (actual - forecast)")
     def halftime_error_display(self, obj: Prediction) -> str:
@@ -166,9 +179,13 @@ class LiveForecastInline(admin.TabularInline):
     )
     readonly_fields = fields
     ordering = ("elapsed_seconds", "id")
+    classes = ["collapse"]  # a few hundred rows a game: folded until asked for
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return may_edit_feed_data(request)

@@ -100,7 +100,7 @@ class GamePayload(TypedDict):
     game_id: str
     date: str
     start_time: str | None
-    status: Literal["scheduled", "postponed", "cancelled", "live", "halftime", "final"]
+    status: Literal["scheduled", "postponed", "cancelled", "live", "halftime", "final", "stale"]
     status_text: str
     period: int
     clock: str
@@ -112,6 +112,7 @@ class GamePayload(TypedDict):
     pattern_progress: int
     pattern_length: int
     seq: int
+    updated_at: str  # when the game last changed, ISO 8601 to the second
 
 
 class GameWithHistory(GamePayload):

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from alerts.models import Alert, AlertSequence
 from games.feed.types import GameStatus
@@ -125,6 +126,8 @@ def status_label(game: Game) -> str:
         return game.called_off or "scheduled"
     if game.status == GameStatus.FINAL:
         return "final"
+    if game.status == GameStatus.STALE:
+        return "stale"
     if game.status_text.lower().startswith("half"):
         return "halftime"
     return "live"
@@ -168,6 +171,7 @@ def game_payload(game: Game) -> GamePayload:
         "pattern_progress": game.pattern_progress,
         "pattern_length": PREDICTION_MINUTE,
         "seq": game.seq,
+        "updated_at": (game.updated_at or timezone.now()).isoformat(timespec="seconds"),
     }
     return payload
 

@@ -21,6 +21,16 @@ def django_db_modify_db_settings() -> None:
     _set_suffix_to_test_databases(suffix=f"p{os.getpid()}")
 
 
+@pytest.fixture(autouse=True)
+def _poller_forgets_its_warnings() -> Iterator[None]:
+    """The poller warns once per game and process about a state it keeps ignoring; each
+    test starts with a poller that has said nothing yet."""
+    from games import services
+
+    services.forget_warnings()
+    yield
+
+
 @pytest.fixture
 def scoreboard_payload() -> dict[str, Any]:
     """The real recorded scoreboard of 2023-04-20 (two live games, one final)."""

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from games.clock import ClockFormatError, elapsed_seconds, parse_clock, period_end, period_start
-from games.feed.types import GameState, GameStatus, Rejected, Scoreboard, TeamState
+from games.feed.types import FEED_STATUSES, GameState, GameStatus, Rejected, Scoreboard, TeamState
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def parse_game(data: Mapping[str, Any]) -> GameState:
     if not game_id.isdigit() or len(game_id) != 10:
         raise ValueError(f"gameId {game_id!r} is not a 10-digit id")
     number = _int(data, "gameStatus", 1)
-    if number not in GameStatus.values:
+    if number not in FEED_STATUSES:
         raise ValueError(f"gameStatus {number} is unknown")
     status = GameStatus(number)
     period = _int(data, "period")

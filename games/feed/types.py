@@ -17,6 +17,14 @@ class GameStatus(IntegerChoices):
     SCHEDULED = 1, "scheduled"
     LIVE = 2, "live"
     FINAL = 3, "final"
+    # Ours, never the feed's: a game that left the board unfinished and was not seen for
+    # GAME_STALE_AFTER_SECONDS (or whose replay was abandoned). Neither live nor
+    # scheduled, never scored; a poll that sees the game again takes it back.
+    STALE = 4, "stale"
+
+
+# The statuses NBA's scoreboard sends (``gameStatus``); anything else is rejected.
+FEED_STATUSES = (GameStatus.SCHEDULED, GameStatus.LIVE, GameStatus.FINAL)
 
 
 @dataclass(frozen=True, slots=True)

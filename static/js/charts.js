@@ -170,7 +170,8 @@ export function differentialChart(canvas, { time, full = false }) {
       scales: {
         x: { type: "linear", min: 0, max: time.regulationMinutes + 1, ticks: { stepSize: time.periodMinutes / 2, includeBounds: false },
           title: { display: full, text: "game minute" }, grid: { color: "rgba(0,0,0,.06)" } },
-        y: { suggestedMin: -10, suggestedMax: 10, title: { display: full, text: "home − away" } },
+        y: { suggestedMin: -10, suggestedMax: 10, title: { display: full, text: "home lead (points)" },
+          ticks: { callback: (v) => (v > 0 ? `+${v}` : `${v}`) } },
       },
       plugins: {
         markers: { lines: full ? periodMarkers(time, time.regulationMinutes) : cardMarkers(time) },
@@ -184,6 +185,13 @@ export function differentialChart(canvas, { time, full = false }) {
   });
 }
 
+// A symmetric y-axis for a shared range: its end rounded up to tens, five even ticks
+// (−end, −end/2, 0, end/2, end), e.g. 45 -> ±50 in steps of 25.
+export function evenAxis(range) {
+  const max = Math.max(10, Math.ceil(range / 10) * 10);
+  return { max, step: max / 2 };
+}
+
 // range: a shared symmetric y-range (cards), or null to fit the data (game page).
 export function updateDifferential(chart, game, rows, { time, full = false, range = null, recovered = [] }) {
   if (!chart) return;
@@ -195,8 +203,10 @@ export function updateDifferential(chart, game, rows, { time, full = false, rang
   chart.options.scales.x.max = d.end + 1;
   if (full) chart.options.plugins.markers.lines = periodMarkers(time, d.end);
   if (range !== null) {
-    chart.options.scales.y.min = -range;
-    chart.options.scales.y.max = range;
+    const axis = evenAxis(range);
+    chart.options.scales.y.min = -axis.max;
+    chart.options.scales.y.max = axis.max;
+    chart.options.scales.y.ticks.stepSize = axis.step;
   }
   chart.update("none");
 }

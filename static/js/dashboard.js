@@ -7,6 +7,8 @@ import { bootPage, readJson } from "./boot.js";
 import { sharedRange } from "./charts.js";
 import { el } from "./format.js";
 import { periodName } from "./plays.js";
+import { showBoardDate, showNights } from "./nighthead.js";
+import { orderGames, showsTeam, teamsOf } from "./order.js";
 import { Cards } from "./render.js";
 import { refreshStatus, renderStatus } from "./status.js";
 
@@ -31,6 +33,49 @@ function takePlays(message) {
 const cards = new Cards(container, { time, gameUrl: page.gameUrl, minutesOf: store.sortedMinutes, lastPlayOf: lastPlayLine });
 const live = root.dataset.live === "true";
 const statusUrl = root.dataset.statusUrl;
+const nightUrl = (day) => root.dataset.nightUrl.replace("0001-01-01", day);
+const onStatus = (status) => showNights(document, status.night, nightUrl);
+
+// Sort and team filter: the user's stored preferences (alerts.Preferences), changed here.
+const controls = document.getElementById("board-controls");
+const sortSelect = document.getElementById("board-sort");
+const teamSelect = document.getElementById("board-team");
+const legend = document.getElementById("chart-legend");
+
+function teamOptions() {
+  if (!teamSelect) return;
+  const chosen = teamSelect.value || teamSelect.dataset.selected || "";
+  const teams = teamsOf(store.games.values());
+  if (chosen && !teams.includes(chosen)) teams.push(chosen);
+  const wanted = ["", ...teams].join(",");
+  if (teamSelect.dataset.teams === wanted) return;
+  teamSelect.dataset.teams = wanted;
+  teamSelect.replaceChildren(el("option", { value: "", text: "every team" }),
+    ...teams.map((t) => el("option", { value: t, text: t })));
+  teamSelect.value = chosen;
+}
+
+// Cards in the chosen order; games of other teams hidden.
+function arrange() {
+  const sort = sortSelect ? sortSelect.value : "live_first";
+  const team = teamSelect ? teamSelect.value : "";
+  const games = orderGames(store.games.values(), sort);
+  let shown = 0;
+  const wanted = [];
+  for (const game of games) {
+    const card = document.getElementById(`game-${game.game_id}`);
+    if (!card) continue;
+    card.hidden = !showsTeam(game, team);
+    if (!card.hidden) shown += 1;
+    wanted.push(card);
+  }
+  const now = [...container.children].filter((node) => node.classList.contains("card"));
+  if (now.length !== wanted.length || now.some((node, i) => node !== wanted[i])) {
+    for (const card of wanted) container.append(card); // only when the order changed
+  }
+  const count = document.getElementById("board-shown");
+  if (count) count.textContent = team ? `${shown} of ${games.length} games` : "";
+}
 
 const alertsNode = document.getElementById("alerts");
 const alerts = alertsNode && document.getElementById("alert-preferences")
@@ -40,6 +85,7 @@ const alerts = alertsNode && document.getElementById("alert-preferences")
 function renderAll() {
   for (const id of cards.ids()) if (!store.games.has(id)) cards.remove(id); // left the board
   const empty = container.querySelector(".empty");
+  if (legend) legend.hidden = store.games.size === 0; // an empty night has nothing to explain
   if (store.games.size === 0) {
     if (!empty) container.append(el("p", { class: "empty muted", text: root.dataset.emptyText || "No games." }));
     return;
@@ -47,8 +93,24 @@ function renderAll() {
   if (empty) empty.remove();
   cards.range = sharedRange([...store.games.values()], store.sortedMinutes);
   for (const game of store.games.values()) cards.render(game);
+  teamOptions();
+  arrange();
   if (alerts) alerts.highlight();
 }
+
+async function savePreferences() {
+  arrange();
+  if (!controls) return;
+  try {
+    await fetch(controls.action, {
+      method: "POST", body: new FormData(controls), credentials: "same-origin", headers: { Accept: "application/json" },
+    });
+  } catch (err) {
+    console.warn("preferences not saved", err);
+  }
+}
+if (sortSelect) sortSelect.addEventListener("change", savePreferences);
+if (teamSelect) teamSelect.addEventListener("change", savePreferences);
 
 // Re-render one game; if it widened the shared y-range, every card follows.
 function renderGame(id) {
@@ -56,20 +118,28 @@ function renderGame(id) {
   if (!game) return;
   const range = sharedRange([...store.games.values()], store.sortedMinutes);
   if (range !== cards.range) renderAll();
-  else cards.render(game);
+  else {
+    const isNew = !document.getElementById(`game-${id}`);
+    cards.render(game);
+    if (isNew) teamOptions();
+    arrange(); // a score or status change can move the card
+  }
   if (alerts) alerts.highlight();
 }
 
-function changed({ kind, gameId }) {
+function changed({ kind, gameId, message }) {
   if (kind === "snapshot" || kind === "board") renderAll();
   else renderGame(gameId);
-  if (kind === "snapshot" || kind === "prediction") refreshStatus(statusUrl);
+  // The header follows the board's night; its neighbours come with the status.
+  const moved = (kind === "snapshot" || kind === "board") && message.board && showBoardDate(document, message.board.date);
+  if (moved || kind === "snapshot" || kind === "prediction") refreshStatus(statusUrl, onStatus);
 }
 
 renderAll();
 if (document.getElementById("initial-status")) renderStatus(readJson("initial-status"));
 if (live) {
-  if (statusUrl) window.setInterval(() => refreshStatus(statusUrl), 10000);
+  if (statusUrl) window.setInterval(() => refreshStatus(statusUrl, onStatus), 10000);
+  window.setInterval(() => cards.tick(store.games), 5000);
   const handle = {
     subscribed: ({ message }) => takePlays(message),
     plays: ({ message }) => takePlays(message),

@@ -38,6 +38,8 @@ export function clockLabel(game, time) {
       return "Postponed";
     case "cancelled":
       return "Cancelled";
+    case "stale":
+      return "No update (stale)";
     case "halftime":
       return "Halftime";
     case "final":
@@ -57,6 +59,42 @@ export function leadText(game) {
   const d = game.differential;
   if (!d) return "Tied";
   return d > 0 ? `${game.home.tricode} +${d}` : `${game.away.tricode} +${-d}`;
+}
+
+// A margin (home minus away, as the server keeps it) in words: "CLE by 18", "MIN by 3",
+// "level". Whole points unless digits says otherwise.
+export function marginText(game, value, digits = 0) {
+  if (value === null || value === undefined) return "–";
+  const size = Math.abs(value).toFixed(digits);
+  if (Number(size) === 0) return "level";
+  return `${value > 0 ? game.home.tricode : game.away.tricode} by ${size}`;
+}
+
+// A 90 % range of a margin in words: "8–27" in the terms of the side of `point` when the
+// whole range favours it, else "MIN by 5 to CLE by 12".
+export function rangeText(game, pair, point) {
+  if (!pair) return "–";
+  const [lo, hi] = pair;
+  const side = point >= 0 ? 1 : -1;
+  const a = Math.round(side * lo);
+  const b = Math.round(side * hi);
+  if (Math.min(a, b) >= 0) return `${Math.min(a, b)}–${Math.max(a, b)}`;
+  return `${marginText(game, lo)} to ${marginText(game, hi)}`;
+}
+
+// "CLE by 18 at half (90 %: 8–27)".
+export function forecastText(game, point, pair, when) {
+  return `${marginText(game, point)} ${when} (90 %: ${rangeText(game, pair, point)})`;
+}
+
+// "updated 40 s ago" / "updated 3 min ago" for a game in play; {text, quiet}: quiet when
+// a game in play has had no new state for QUIET_SECONDS (a stoppage, or a feed problem).
+export const QUIET_SECONDS = 120;
+export function updatedText(game, now = Date.now()) {
+  if (!game.updated_at || !["live", "halftime"].includes(game.status)) return { text: "", quiet: false };
+  const seconds = Math.max(0, Math.round((now - Date.parse(game.updated_at)) / 1000));
+  const ago = seconds < 60 ? `${seconds} s` : seconds < 3600 ? `${Math.floor(seconds / 60)} min` : `${Math.floor(seconds / 3600)} h`;
+  return { text: `updated ${ago} ago`, quiet: seconds >= QUIET_SECONDS };
 }
 
 export const record = (team) => `${team.wins}–${team.losses}`;

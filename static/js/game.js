@@ -4,7 +4,7 @@
 
 import { bootPage, readJson } from "./boot.js";
 import { updateWinProbability, winProbabilityChart } from "./charts.js";
-import { clockLabel, dateTimeShort, el, interval, leadText, num, percent, signed, timeShort } from "./format.js";
+import { clockLabel, dateTimeShort, el, leadText, marginText, num, percent, rangeText, signed, timeShort } from "./format.js";
 import { PlayBook, flowFacts, renderLineScore, renderPlays, renderTeamBox } from "./plays.js";
 import { Cards, winProbabilityText } from "./render.js";
 
@@ -58,15 +58,15 @@ function renderPrediction(game) {
     ["model", `${p.model.name} ${p.model.version}`],
     ["made at", dateTimeShort(p.created_at)],
     ["latency", `${num(p.latency_ms)} ms`],
-    ["halftime point", signed(h.point, 2)],
-    ["halftime 90%", interval(h.interval90)],
-    ["halftime 95%", interval(h.interval95)],
-    ["actual halftime", h.actual === null ? "not yet" : `${signed(h.actual)} (error ${signed(h.actual - h.point, 2)})`],
-    ["final point", f.point === null ? "–" : signed(f.point, 2)],
-    ["final 90%", interval(f.interval90)],
-    ["actual final", f.actual === null ? "not yet" : `${signed(f.actual)}${f.point === null ? "" : ` (error ${signed(f.actual - f.point, 2)})`}`],
+    ["halftime forecast", marginText(game, h.point, 1)],
+    ["halftime 90 % range", rangeText(game, h.interval90, h.point)],
+    ["halftime 95 % range", rangeText(game, h.interval95, h.point)],
+    ["actual halftime", h.actual === null ? "not yet" : `${marginText(game, h.actual)} (${Math.abs(h.actual - h.point).toFixed(1)} points off)`],
+    ["final forecast", f.point === null ? "–" : marginText(game, f.point, 1)],
+    ["final 90 % range", f.interval90 ? rangeText(game, f.interval90, f.point) : "–"],
+    ["actual final", f.actual === null ? "not yet" : `${marginText(game, f.actual)}${f.point === null ? "" : ` (${Math.abs(f.actual - f.point).toFixed(1)} points off)`}`],
     [`home win probability at minute ${time.forecastMinute}`, p.home_win_probability === null ? "–" : `${(100 * p.home_win_probability).toFixed(1)}%`],
-    [`input minutes 1–${time.forecastMinute}`, (p.input_pattern || []).map((v) => signed(v)).join(" ")],
+    [`${game.home.tricode} lead, min 1–${time.forecastMinute}`, `${(p.input_pattern || []).map((v) => signed(v)).join(" ")} (− : ${game.away.tricode} ahead)`],
     ["imputed minutes", (p.imputed_minutes || []).length ? p.imputed_minutes.join(", ") : "none"],
   ];
   const components = Object.entries(p.components || {});

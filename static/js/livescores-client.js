@@ -428,6 +428,13 @@ export class ScoresClient extends EventTarget {
   // was applied since (a late answer): dropped, and asked for again.
   applySubscribed(message) {
     const id = message.game_id;
+    // A late answer for a game that left the board meanwhile (a board message or a
+    // snapshot dropped it, and nobody asked to follow it): not taken back, and left.
+    if (!this.seqs.has(id) && !this.wanted.has(id)) {
+      this.subscribed.delete(id);
+      this.send({ action: "unsubscribe", game_id: id });
+      return "ignored";
+    }
     if (message.seq < (this.seqs.get(id) || 0)) {
       this.subscribed.delete(id);
       this.follow();

@@ -1,7 +1,7 @@
 // Game cards: score, moment, lead, records, forecast vs actual, win probability, charts.
 
 import { differentialChart, halftimeHit, updateDifferential, updateWinProbability, winProbabilityChart } from "./charts.js";
-import { clockLabel, el, favourite, interval, leadText, percent, record, signed, timeShort } from "./format.js";
+import { clockLabel, el, favourite, forecastText, leadText, marginText, percent, rangeText, record, timeShort, updatedText } from "./format.js";
 
 const NOT_PLAYED = new Set(["scheduled", "postponed", "cancelled"]);
 
@@ -32,24 +32,28 @@ function forecastNodes(game, time) {
   const h = p.halftime;
   const lines = [
     el("div", { class: "fc-line", "data-field": "halftime-forecast" },
-      el("b", { text: `Halftime ${signed(h.point, 1)}` }),
-      ` 90% ${interval(h.interval90)}`, h.interval95 ? ` · 95% ${interval(h.interval95)}` : ""),
+      el("b", { text: "Forecast: " }), forecastText(game, h.point, h.interval90, "at half"),
+      h.interval95 ? ` · 95 %: ${rangeText(game, h.interval95, h.point)}` : ""),
   ];
   const hit = halftimeHit(p);
   if (hit !== null) {
+    const off = Math.abs(h.actual - h.point);
     lines.push(el("div", { class: `fc-line outcome ${hit ? "hit" : "miss"}`, "data-field": "halftime-outcome" },
       el("span", { class: "icon", "aria-hidden": "true", text: hit ? "✓" : "✗" }),
-      ` ${hit ? "Hit" : "Miss"}: actual halftime ${signed(h.actual)} (error ${signed(h.actual - h.point, 1)}), `
-        + `${hit ? "inside" : "outside"} the 90% interval`));
+      ` ${hit ? "Hit" : "Miss"}: ${marginText(game, h.actual)} at half, ${off.toFixed(1)} points off, `
+        + `${hit ? "inside" : "outside"} the 90 % range`));
   }
   if (p.final && p.final.point !== null) {
     lines.push(el("div", { class: "fc-line final" },
-      el("b", { text: `Final margin ${signed(p.final.point, 1)}` }), ` 90% ${interval(p.final.interval90)}`,
-      p.final.actual !== null ? ` · actual ${signed(p.final.actual)}` : ""));
+      el("b", { text: "Final: " }), forecastText(game, p.final.point, p.final.interval90, "at the end"),
+      p.final.actual !== null ? ` · ended ${marginText(game, p.final.actual)}` : ""));
   }
   lines.push(el("div", { class: "fc-line muted", text: `${p.model.name} ${p.model.version}` }));
   return lines;
 }
+
+// A similar historical game as marginText() reads a game: its own two teams.
+const their = (n) => ({ home: { tricode: n.home || "home" }, away: { tricode: n.away || "away" } });
 
 function neighbourNodes(game, open, time) {
   if (!game.prediction) return [];
@@ -57,16 +61,25 @@ function neighbourNodes(game, open, time) {
   if (!list.length) return [el("p", { class: "muted", text: "This model does not name similar historical games." })];
   const rows = list.map((n) => el("tr", {},
     el("td", { text: n.date || "–" }), el("td", { text: `${n.away || "?"} @ ${n.home || "?"}` }),
-    el("td", { text: signed(n.minute18) }), el("td", { text: signed(n.halftime) }),
-    el("td", { text: typeof n.halftime === "number" && typeof n.minute18 === "number" ? signed(n.halftime - n.minute18) : "–" }),
-    el("td", { text: n.final !== undefined ? signed(n.final) : "–" })));
+    el("td", { text: typeof n.minute18 === "number" ? marginText(their(n), n.minute18) : "–" }),
+    el("td", { text: typeof n.halftime === "number" ? marginText(their(n), n.halftime) : "–" }),
+    el("td", { text: typeof n.final === "number" ? marginText(their(n), n.final) : "–" })));
   const details = el("details", {},
     el("summary", { text: `${list.length} similar historical games` }),
     el("table", { class: "compact" },
-      el("thead", {}, el("tr", {}, ...["date", "game", `min ${time.forecastMinute}`, "half", `${time.forecastMinute}→${time.halftimeMinute}`, "final"].map((t) => el("th", { scope: "col", text: t })))),
+      el("thead", {}, el("tr", {}, ...["date", "game", `after minute ${time.forecastMinute}`, "at half", "final"].map((t) => el("th", { scope: "col", text: t })))),
       el("tbody", {}, ...rows)));
   details.open = open;
   return [details];
+}
+
+// The card's "updated … ago" line (re-run every few seconds by the page).
+export function showUpdated(card, game, now = Date.now()) {
+  const node = card.querySelector('[data-field="updated"]');
+  if (!node) return;
+  const { text, quiet } = updatedText(game, now);
+  node.textContent = text;
+  node.classList.toggle("quiet", quiet);
 }
 
 // A card grid: builds, updates and removes cards; every chart shares one y-range.
@@ -96,6 +109,7 @@ export class Cards {
       el("div", { class: "scoreline" }, team("away"), el("div", { class: "at", text: "@" }), team("home")),
       el("div", { class: "meta" }, field("clock"), field("differential", "span", "lead"), field("win-probability", "span", "wp-text")),
       field("last-play", "div", "last-play"),
+      field("updated", "div", "updated"),
       el("div", { class: "progress" },
         el("div", { class: "bar" }, el("div", { class: "fill", "data-field": "progress-bar" })),
         field("progress", "span", "progress-text")),
@@ -139,9 +153,13 @@ export class Cards {
     // A finished game has a winner, not a probability: its curve stays, the number goes.
     const wp = notPlayed || game.status === "final" ? "" : winProbabilityText(game);
     set("win-probability", wp ? `win prob. ${wp}` : "");
-    set("progress", notPlayed ? "" : `pattern ${game.pattern_progress}/${game.pattern_length}`);
+    // Minutes still to close before the forecast; gone once it is made or the game is over.
+    const waiting = !notPlayed && game.status !== "final" && game.status !== "stale" && game.pattern_progress < game.pattern_length;
+    card.classList.toggle("forecast-made", !waiting);
+    set("progress", waiting ? `${game.pattern_progress} of ${game.pattern_length} minutes before the forecast` : "");
     card.querySelector('[data-field="progress-bar"]').style.width = `${(100 * game.pattern_progress) / game.pattern_length}%`;
     card.querySelector('[data-field="forecast"]').replaceChildren(...forecastNodes(game, this.time));
+    showUpdated(card, game);
     const box = card.querySelector('[data-field="neighbours"]');
     const opened = box.querySelector("details");
     box.replaceChildren(...neighbourNodes(game, opened ? opened.open : this.full, this.time));
@@ -162,5 +180,10 @@ export class Cards {
 
   ids() {
     return [...this.cards.keys()];
+  }
+
+  // Refresh every card's "updated … ago" (games: id -> game).
+  tick(games, now = Date.now()) {
+    for (const [id, entry] of this.cards) if (games.has(id)) showUpdated(entry.el, games.get(id), now);
   }
 }

@@ -30,15 +30,25 @@ export function renderStatus(status) {
     el("td", { text: a.final_n ? num(a.final_mae, 2) : "–" }));
   const rows = acc.overall.halftime_n
     ? [row(acc.overall, "total"), ...acc.by_date.map((a) => row(a, ""))]
-    : [el("tr", {}, el("td", { colspan: "6", class: "muted", text: `No forecast has a known halftime yet (${acc.pending} waiting).` }))];
+    : [el("tr", {}, el("td", { colspan: "6", class: "muted", text: `No forecast of these nights has a known halftime yet (${acc.pending} waiting).` }))];
   document.getElementById("accuracy-rows").replaceChildren(...rows);
+  const scope = document.getElementById("accuracy-scope");
+  if (scope && acc.window) {
+    scope.textContent = `Tonight and the ${acc.window.nights - 1} nights before (${acc.window.start} to ${acc.window.end}); `
+      + `${acc.pending} forecast${acc.pending === 1 ? "" : "s"} still waiting for halftime.`;
+  }
 }
 
-export async function refreshStatus(url) {
+// then(status): also called with the fresh status (the header's nights).
+export async function refreshStatus(url, then = () => {}) {
   if (!url) return;
   try {
     const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-    if (response.ok && !response.redirected) renderStatus(await response.json());
+    if (response.ok && !response.redirected) {
+      const status = await response.json();
+      renderStatus(status);
+      then(status);
+    }
   } catch (err) {
     console.debug("status refresh failed", err);
   }

@@ -12,6 +12,7 @@ from selenium.common.exceptions import NoSuchElementException
 from selenium.webdriver.common.by import By
 
 from games.feed.select import ReplayFeed, build_replay_feed
+from games.models import Game
 from games.services import poll_scoreboard
 from support.net import wait_for
 from tests.browser.conftest import ARTIFACTS, BROWSER_MISSING, SKIP_REASON, Daphne
@@ -115,9 +116,16 @@ def test_staff_watch_a_replayed_game_score_and_forecast_band_arrive_without_relo
     wait_for_page(browser, lambda b: band_points(b, game_id) == 2, "the 90% band in the chart")
     card = browser.find_element(By.ID, f"game-{game_id}")
     forecast = card.find_element(By.CSS_SELECTOR, '[data-field="halftime-forecast"]').text
-    assert "Halftime" in forecast and "90%" in forecast and "95%" in forecast
+    # In words, the team named: "Forecast: CLE by 18 at half (90 %: 8 to 27 ...)".
+    game = Game.objects.get(pk=game_id)
+    assert re.fullmatch(
+        rf"Forecast: (({game.home_tricode}|{game.away_tricode}) by \d+|level) at half "
+        r"\(90 %: .+\) · 95 %: .+",
+        forecast,
+    ), forecast
+    assert "\u2212" not in forecast and "+" not in forecast  # no home-minus-away sign
     assert browser.execute_script("return window.__sameDocument === true;")  # never reloaded
-    assert "pattern 18/18" in card.text
+    assert "pattern" not in card.text and "before the forecast" not in card.text  # it is made
     # The per-minute win probability (forecast.update): a small line and "XXX 73 %".
     wait_for_page(browser, lambda b: wp_points(b, f"#game-{game_id} .wp-chart canvas") >= 18, "WP")
     assert re.fullmatch(
@@ -130,7 +138,7 @@ def test_staff_watch_a_replayed_game_score_and_forecast_band_arrive_without_relo
     connection_is(browser, "live")
     wait_for_page(browser, lambda b: band_points(b, game_id) == 2, "the band on the game page")
     detail = browser.find_element(By.ID, "prediction-detail").text
-    assert "halftime 90%" in detail and "model" in detail
+    assert "halftime 90 % range" in detail and "model" in detail
     rows = browser.find_elements(By.CSS_SELECTOR, "#minute-rows tr")
     assert len(rows) >= 18
     assert wp_points(browser, "#wp-curve canvas") >= 18  # the curve over the whole game

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dashboard import services
 from games.feed.select import build_replay_feed
-from games.models import Game, PollOutcome, PollRun
+from games.models import Board, Game, PollOutcome, PollRun
 from games.services import poll_scoreboard
 from predictions.models import Prediction
 
@@ -168,7 +168,6 @@ def test_the_model_page_shows_the_served_model_card(staff: Client) -> None:
 def test_the_model_page_says_so_when_no_model_card_exists(
     staff: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("dashboard.views.ARTIFACTS_DIR", tmp_path)
     monkeypatch.setattr("dashboard.services.ARTIFACTS_DIR", tmp_path)
     monkeypatch.setattr(services.model_cards, "__defaults__", (tmp_path,))
     html = staff.get("/models/").content.decode()
@@ -259,6 +258,7 @@ def test_a_night_page_shows_that_nights_games_with_links_to_the_nearest_nights(
     PollRun.objects.create(
         started_at=timezone.now(), feed="replay", board_date=days[2], outcome=PollOutcome.OK
     )
+    Board.objects.create(date=days[2])  # what that poll recorded: tonight's board
     response = staff.get("/nights/2025-01-05/")
     assert response.status_code == 200
     assert [g["game_id"] for g in response.context["board"]["games"]] == ["0022400101"]

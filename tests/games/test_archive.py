@@ -108,7 +108,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def test_a_malformed_replay_date_stops_start_up(value: str) -> None:
     result = run_manage("check", REPLAY_DATE=value)
     assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
+    assert "Traceback" not in result.stderr  # one line naming the variable and the fix
     assert f"REPLAY_DATE must be a date YYYY-MM-DD, got {value!r}" in result.stderr
 
 

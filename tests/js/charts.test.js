@@ -70,3 +70,12 @@ describe("datasets", () => {
     assert.deepEqual(winProbabilityPoints([{ elapsed_seconds: 195, home_win_prob: 0.73 }]), [{ x: 3.25, y: 73 }]);
   });
 });
+
+describe("even y ticks", () => {
+  it("rounds the shared range up to tens with five even ticks", async () => {
+    const { evenAxis } = await import("../../static/js/charts.js");
+    assert.deepEqual(evenAxis(45), { max: 50, step: 25 });
+    assert.deepEqual(evenAxis(18), { max: 20, step: 10 });
+    assert.deepEqual(evenAxis(3), { max: 10, step: 5 });
+  });
+});

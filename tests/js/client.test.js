@@ -211,6 +211,16 @@ describe("subscriptions", () => {
     assert.equal(t.named("subscribed").length, 1);
   });
 
+  it("a late subscribed answer for a game the board dropped meanwhile is not taken back", () => {
+    const t = connected({ followAll: true });
+    t.socket().receive(snapshot([[A, 1], [B, 1]], { version: 1 }));
+    t.client.handle(board(2, [A])); // B left the board before its subscribe was answered
+    assert.equal(t.client.handle(subscribed(B, 1)), "ignored");
+    assert.deepEqual([...t.client.seqs.keys()], [A]);
+    assert.deepEqual(t.socket().sent.at(-1), { action: "unsubscribe", game_id: B });
+    assert.equal(t.named("subscribed").length, 0);
+  });
+
   it("followAll follows every game on the board", () => {
     const t = connected({ followAll: true });
     t.socket().receive(snapshot([[A, 1], [B, 1]]));

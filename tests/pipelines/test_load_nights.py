@@ -12,12 +12,15 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from forecasting.history_table import read_history
+from games import signals as games_signals
 from games.feed.archive import read_archive
 from games.feed.select import build_replay_feed
 from games.feed.types import GameStatus
-from games.models import Game, MinuteDifferential, PollRun, Snapshot
+from games.models import Board, Game, MinuteDifferential, PollRun, Snapshot
 from games.services import poll_scoreboard
+from predictions import signals as predictions_signals
 from predictions.models import Prediction
+from realtime import broadcast
 
 ARCHIVE = Path(settings.REPLAY_ARCHIVE)
 FIRST, LAST = dt.date(2025, 1, 14), dt.date(2025, 1, 15)
@@ -81,18 +84,28 @@ def test_a_range_without_games_or_backwards_is_refused() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_night_left_half_played_by_the_replay_is_finished_by_the_loader(
+def test_the_night_being_replayed_is_refused_and_loads_once_abandoned(
     settings: Any, redis_client: Any, eager_celery: None
 ) -> None:
     settings.REPLAY_DATE = LAST
     feed = build_replay_feed()
     feed.reset()
-    for _ in range(8):  # REPLAY_DATE=2025-01-15 ./bin/up, stopped in the first quarter
+    for _ in range(8):  # REPLAY_DATE=2025-01-15 ./bin/up, in the first quarter
         poll_scoreboard(feed)
     assert not Game.objects.filter(status=GameStatus.FINAL).exists()
+    with pytest.raises(CommandError, match="2025-01-15 is tonight's board"):
+        load("--from", FIRST.isoformat(), "--to", LAST.isoformat())
+    assert not Game.objects.filter(game_date=FIRST).exists()  # refused before loading any
+    Board.objects.all().delete()  # (the board moved on, the replay of that night did not)
+    with pytest.raises(CommandError, match=r"2025-01-15 is being replayed.*reset_replay"):
+        load("--from", LAST.isoformat())
+
+    settings.REPLAY_DATE = FIRST  # another night's replay starts: 15 January is abandoned
+    poll_scoreboard(build_replay_feed())
+    assert not Game.objects.filter(game_date=LAST, status=GameStatus.LIVE).exists()
     load("--from", LAST.isoformat())
     history = {row.game_id: row for row in read_history(settings.HISTORY_FILE, [2025])}
-    for game in Game.objects.all():
+    for game in Game.objects.filter(game_date=LAST):
         row = history[game.game_id]
         assert game.status == GameStatus.FINAL
         minutes = MinuteDifferential.objects.filter(game=game).order_by("minute")
@@ -102,3 +115,32 @@ def test_a_night_left_half_played_by_the_replay_is_finished_by_the_loader(
             row.halftime_diff,
             row.final_diff,
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_loading_sends_nothing_to_tonights_sockets(redis_client: Any, monkeypatch: Any) -> None:
+    sent: list[Any] = []
+    monkeypatch.setattr(broadcast, "send_now", lambda batches: sent.extend(batches))
+    announced: list[Any] = []
+
+    def receiver(sender: Any, **kwargs: Any) -> None:
+        announced.append(kwargs)
+
+    every = [
+        games_signals.games_changed,
+        games_signals.board_changed,
+        games_signals.minutes_closed,
+        games_signals.halftime_forecast_due,
+        games_signals.outcomes_known,
+        predictions_signals.prediction_changed,
+        predictions_signals.live_forecast_made,
+    ]
+    for signal in every:
+        signal.connect(receiver, dispatch_uid="test-load-quiet")
+    try:
+        load("--from", LAST.isoformat())
+    finally:
+        for signal in every:
+            signal.disconnect(dispatch_uid="test-load-quiet")
+    assert Prediction.objects.filter(game__game_date=LAST).exists()  # it did forecast
+    assert sent == [] and announced == []

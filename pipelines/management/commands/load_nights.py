@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from games.feed.archive import ArchiveError
-from pipelines.load_nights import load_nights, nights_in_archive
+from pipelines.load_nights import NightInUse, check_nights_free, load_nights, nights_in_archive
 from pipelines.management.commands.build_dataset import _ProgressStream
 
 # Per-poll and per-forecast INFO lines would bury the progress bar (shown with -v 2).
@@ -66,6 +66,10 @@ class Command(BaseCommand):
         total = sum(len(lines) for lines in nights.values())
         if not total:
             raise CommandError(f"no games from {start} to {end} in {archive.name}")
+        try:
+            check_nights_free(list(nights))
+        except NightInUse as exc:
+            raise CommandError(str(exc)) from exc
         began = time.perf_counter()
         stream = _ProgressStream(self.stderr)
         with (
