@@ -34,6 +34,7 @@ TIME_KEYS = {
     "updated_at",
     "started_at",
     "prediction_queued_at",
+    "raised_at",
 }
 MEASURED_KEYS = {"latency_ms", "fetch_ms", "processing_ms"}
 DROPPED_KEYS = {"id"}
