@@ -45,6 +45,7 @@ class LayerWatch:
         self.run_id: str | None = None
         self.down_since: float | None = None
         self.closed_for_outage = False
+        self.retry: weakref.WeakSet[Any] = weakref.WeakSet()  # sockets whose re-join failed
         self.task: asyncio.Task[None] | None = None
         self.client = aioredis.Redis.from_url(
             settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2
@@ -85,9 +86,17 @@ class LayerWatch:
         self.run_id, self.down_since, self.closed_for_outage = run_id, None, False
         if (recovered or restarted) and self.sockets:
             await self.resync_all("restarted" if restarted else "answering again")
+        elif self.retry:
+            await self.resync_all("answering", only=[s for s in self.retry if s in self.sockets])
 
-    async def resync_all(self, why: str) -> None:
-        sockets = list(self.sockets)
+    async def resync_all(self, why: str, only: list[Any] | None = None) -> None:
+        """Every socket re-joins and resyncs (or only ``only``: those whose re-join failed
+        last time; a failure never sends every socket of the process round again, which
+        under load fed a storm of snapshots)."""
+        sockets = list(self.sockets) if only is None else only
+        self.retry = weakref.WeakSet()
+        if not sockets:
+            return
         logger.warning("Redis %s: %d sockets re-join their groups and resync", why, len(sockets))
         layer = get_channel_layer()
         if hasattr(layer, "restore_subscriptions"):
@@ -96,10 +105,12 @@ class LayerWatch:
         results = await asyncio.gather(
             *(s.rejoin_after_layer_loss(frame) for s in sockets), return_exceptions=True
         )
-        failed = [r for r in results if isinstance(r, BaseException)]
+        failed = [
+            (s, r) for s, r in zip(sockets, results, strict=True) if isinstance(r, BaseException)
+        ]
         if failed:
-            logger.warning("%d sockets could not re-join yet: %s", len(failed), failed[0])
-            self.down_since = self.down_since or time.monotonic()  # try again next check
+            logger.warning("%d sockets could not re-join yet: %s", len(failed), failed[0][1])
+            self.retry = weakref.WeakSet(s for s, _ in failed)  # those alone, next check
 
     async def run(self) -> None:
         while True:
