@@ -20,8 +20,8 @@ from django.utils.cache import patch_vary_headers
 from apikeys.models import ApiKey
 
 PREFIX = "/api/v1/"
-ALLOW_HEADERS = "X-API-Key, If-None-Match, If-Modified-Since"
-EXPOSE_HEADERS = "ETag, Last-Modified"
+ALLOW_HEADERS = "X-API-Key, If-None-Match"
+EXPOSE_HEADERS = "ETag"
 PREFLIGHT_MAX_AGE = "600"
 
 

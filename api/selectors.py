@@ -2,7 +2,9 @@
 
 Every answer is built by ``realtime.payloads``, the socket's own builders, and comes
 with its validators: an ``ETag`` from the games' versions (``seq`` only grows and moves
-with every change a client could see) and a ``Last-Modified`` from ``updated_at``.
+with every change a client could see). No ``Last-Modified``: a forecast or an outcome is
+a new version without a new game state (``updated_at`` is when the feed last changed the
+game), and HTTP dates count whole seconds: the ``ETag`` alone is exact.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from api.schemas import ForecastRow, GameDetail, NightGames, NightSummary
 from games.feed.types import GameStatus
@@ -39,12 +41,12 @@ def collection_validators(games: QuerySet[Game], *key: Any) -> Validators:
     """One aggregate: the games' count, the sum of their versions (grows with any
     change to any of them) and the newest change; ``key`` names the representation
     (the page asked for)."""
-    agg = games.aggregate(n=Count("pk"), seqs=Sum("seq"), last=Max("updated_at"))
-    return Validators(_etag(*key, agg["n"], agg["seqs"] or 0), agg["last"])
+    agg = games.aggregate(n=Count("pk"), seqs=Sum("seq"))
+    return Validators(_etag(*key, agg["n"], agg["seqs"] or 0), None)
 
 
 def game_validators(game: Game, *key: Any) -> Validators:
-    return Validators(_etag(*key, game.pk, game.seq), game.updated_at)
+    return Validators(_etag(*key, game.pk, game.seq), None)
 
 
 def nights() -> QuerySet[Any]:

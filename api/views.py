@@ -3,7 +3,7 @@
 Read-only JSON about every night the database holds: the nights, a night's games, a
 game with its minutes and prediction, its live forecasts. Game objects are the
 WebSocket API's (``realtime.payloads``). Every answer carries an ``ETag`` (from the
-games' ``seq``) and a ``Last-Modified``; ``If-None-Match`` / ``If-Modified-Since`` get
+games' ``seq``); ``If-None-Match`` gets
 ``304 Not Modified``. docs/http-api.md is the prose.
 """
 
@@ -67,7 +67,7 @@ api = NinjaAPI(
         "a game with its minutes, prediction and win-probability curve, its live "
         "forecasts. Game objects are the WebSocket API's (docs/websocket-api.md, "
         "docs/schemas/common.json). Every answer has an ETag (from the games' seq) and "
-        "a Last-Modified; send If-None-Match to get 304 Not Modified. Errors are "
+        "send it back as If-None-Match to get 304 Not Modified. Errors are "
         "{code, detail, game_id}."
     ),
     auth=AUTH,

@@ -60,10 +60,7 @@ STATE_FIELDS = [
 
 
 # A new version is a modification: updated_at moves with seq (the HTTP API's Last-Modified).
-NEXT_SEQ_SQL = (
-    "UPDATE games_game SET seq = seq + 1, updated_at = statement_timestamp() "
-    "WHERE game_id = %s RETURNING seq"
-)
+NEXT_SEQ_SQL = "UPDATE games_game SET seq = seq + 1 WHERE game_id = %s RETURNING seq"
 
 
 class GameQuerySet(models.QuerySet["Game"]):

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from games import signals
 from games.models import Game
 from predictions.services import Moment, forecasts_moment
 from predictions.tasks import forecast_live_states, predict_game, record_game_outcomes
+
+logger = logging.getLogger(__name__)
+# What .delay raises while the broker (Redis) is away.
+BROKER_AWAY = (BrokerError, RedisConnectionError, ConnectionError)
 
 
 def queue_prediction(game_id: str) -> None:
@@ -18,8 +26,12 @@ def queue_live_forecasts(games: list[Game]) -> None:
     """One task for the poll's new game states (a single broker message, whatever the
     slate); scheduled games and called-off ones have no forecast."""
     moments = [Moment.of(game).as_task_argument() for game in games if forecasts_moment(game)]
-    if moments:
+    if not moments:
+        return
+    try:
         forecast_live_states.delay(moments)
+    except BROKER_AWAY as exc:  # Redis restarting: the next poll's states are forecast
+        logger.warning("live forecasts of %d games not queued (%s)", len(moments), exc)
 
 
 def on_game_states_changed(sender: Any, games: list[Game], **kwargs: Any) -> None:

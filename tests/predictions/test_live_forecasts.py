@@ -254,3 +254,22 @@ def test_the_game_admin_shows_the_live_forecasts_inline_read_only(
         assert f"{row.home_win_prob}" in html and row.model_version in html
     assert 'name="live_forecasts-0-home_win_prob"' not in html  # shown, not editable
     assert 'name="live_forecasts-0-DELETE"' not in html
+
+
+@pytest.mark.django_db
+def test_a_broker_away_at_the_polls_commit_is_one_warning_and_the_poll_stands(
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from kombu.exceptions import OperationalError
+
+    def away(moments: Any) -> None:
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(forecast_live_states, "delay", away)
+    with django_capture_on_commit_callbacks(execute=True):
+        poll(at_minute(5.25, 12, 9))
+    assert Game.objects.get(pk=GAME).home_score == 12
+    [record] = [r for r in caplog.records if "not queued" in r.getMessage()]
+    assert (record.levelname, record.exc_info) == ("WARNING", None)
