@@ -28,7 +28,7 @@ from typing import Any
 
 from channels_redis.core import RedisChannelLayer as CoreRedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer as CorePubSubChannelLayer
-from redis.asyncio import BlockingConnectionPool
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -130,6 +130,25 @@ class RedisPubSubChannelLayer(_ReceiveSurvivesRedisOutages, CorePubSubChannelLay
             async with shard._lock:
                 if shard._pubsub is not None and shard._subscribed_to:
                     await shard._pubsub.subscribe(*shard._subscribed_to)
+
+
+def blocking_client(socket_timeout: float = 5.0) -> Any:
+    """A redis.asyncio client for the web process's own Redis work beside the layer (the
+    per-user socket claims, the layer watch): a blocking pool sized like the layer's
+    (``CHANNEL_LAYER_MAX_CONNECTIONS``, ``CHANNEL_LAYER_POOL_TIMEOUT``), so a burst of
+    connects waits for a free connection instead of failing with redis-py's "Too many
+    connections" (the plain pool's 100) and closing the socket with 4503."""
+    from django.conf import settings
+
+    host = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
+    pool = BlockingConnectionPool.from_url(
+        settings.REDIS_URL,
+        max_connections=host["max_connections"],
+        timeout=host["timeout"],
+        socket_timeout=socket_timeout,
+        socket_connect_timeout=2,
+    )
+    return Redis(connection_pool=pool)
 
 
 def layer_settings(

@@ -20,10 +20,11 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-import redis.asyncio as aioredis
 from channels.layers import get_channel_layer
 from django.conf import settings
 from redis.exceptions import RedisError
+
+from realtime.channel_layers import blocking_client
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +48,7 @@ class LayerWatch:
         self.closed_for_outage = False
         self.retry: weakref.WeakSet[Any] = weakref.WeakSet()  # sockets whose re-join failed
         self.task: asyncio.Task[None] | None = None
-        self.client = aioredis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2
-        )
+        self.client = blocking_client()
 
     def add(self, socket: Watched) -> None:
         self.sockets.add(socket)

@@ -19,9 +19,10 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import redis.asyncio as aioredis
 from django.conf import settings
 from redis.exceptions import RedisError
+
+from realtime.channel_layers import blocking_client
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +61,7 @@ class SocketSlots:
     """One event loop's Redis client for the per-user socket counts."""
 
     def __init__(self) -> None:
-        self.client = aioredis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2
-        )
+        self.client = blocking_client()
 
     async def claim(self, user_id: Any, member: str, kind: str = "user") -> int:
         """Count this socket for the user (or renew it): the user's live sockets now."""
