@@ -18,6 +18,19 @@ from typing import Any
 
 from django.db import models
 
+from games.clock import elapsed_seconds
+from games.playstate import (
+    AWAY,
+    HOME,
+    PlayAction,
+    PlayState,
+    Side,
+    at_time,
+    other,
+    sort_actions,
+    step,
+)
+
 SCORING_ACTIONS = {"2pt": 2, "3pt": 3, "freethrow": 1}
 PLAY_LIST_FIELDS = (
     "action_number",
@@ -300,3 +313,111 @@ def last_plays(game_id: str, count: int) -> Sequence[Play]:
     rows = list(Play.objects.filter(game_id=game_id).present().reverse()[:count])
     rows.reverse()
     return rows
+
+
+# ---- the game state at a moment, from the plays ---------------------------------------
+
+# Within 24 s of running game clock an action must come (a shot, a foul, a turnover, a
+# violation): plays whose last action is older than that at the moment are behind it.
+SHOT_CLOCK_SECONDS = 24.0
+# Foul descriptors that give free throws whatever the bonus ("shooting", "flagrant-type-1"...).
+_SHOTS_LIKELY = ("shooting", "flagrant", "clear-path", "take", "away-from-play")
+_STATE_FIELDS = (
+    "action_number",
+    "order_number",
+    "period",
+    "clock_seconds",
+    "team_id",
+    "action_type",
+    "sub_type",
+    "descriptor",
+    "shot_result",
+    "score_home",
+    "score_away",
+    "possession",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaysAt:
+    """The plays' game state at a moment. ``free_throws_known`` is False at the instant of
+    a foul that gives free throws (a shooting or flagrant foul, or one on a side in the
+    bonus): the stored plays do not keep the foul's ``Nfreethrow`` qualifier, so how many
+    are to come is unknown until the first free-throw row ("1 of 2")."""
+
+    state: PlayState
+    free_throws_known: bool
+
+
+def play_action(row: Any, home_team_id: int, away_team_id: int) -> PlayAction:
+    """A stored play (anything with ``_STATE_FIELDS``) as ``games.playstate``'s action."""
+    teams: dict[int, Side] = {home_team_id: HOME, away_team_id: AWAY}
+    return PlayAction(
+        number=int(row.order_number),
+        period=int(row.period),
+        seconds_left=float(row.clock_seconds or 0.0),
+        kind=row.action_type,
+        side=teams.get(int(row.team_id or 0)),
+        score_home=int(row.score_home),
+        score_away=int(row.score_away),
+        made=row.shot_result == "Made",
+        sub_type=row.sub_type,
+        descriptor=row.descriptor,
+        possession=teams.get(int(row.possession or 0)),
+    )
+
+
+def plays_at(
+    game_id: str,
+    home_team_id: int,
+    away_team_id: int,
+    period: int,
+    seconds_left: float,
+    score: tuple[int, int],
+) -> PlaysAt | None:
+    """The game state the stored plays give at a scoreboard moment (period and clock,
+    score home/away): possession, free throws pending, team fouls, bonus and timeouts
+    left, by ``games.playstate``'s fold - the rules the state model was trained on.
+
+    None when the plays cannot be trusted for that moment: no play at or before it, the
+    last one's score is not the moment's (the plays lag the scoreboard, or run ahead of
+    it), or the clock ran more than a shot clock since the last one (plays are missing)."""
+    moment = elapsed_seconds(period, seconds_left)
+    rows = (
+        Play.objects.filter(game_id=game_id, elapsed_seconds__lte=moment)
+        .present()
+        .exclude(clock_seconds=None)
+        .only(*_STATE_FIELDS)
+    )
+    actions = [
+        a
+        for a in sort_actions(play_action(row, home_team_id, away_team_id) for row in rows)
+        if a.elapsed <= moment
+    ]
+    if not actions:
+        return None
+    last = actions[-1]
+    if (last.score_home, last.score_away) != score:
+        return None
+    if moment - last.elapsed > SHOT_CLOCK_SECONDS:
+        return None
+    state = PlayState()
+    awarding: PlayAction | None = None  # a team foul whose free throws may be to come
+    for action in actions:
+        if action.kind == "foul" and action.team_foul and action.side is not None:
+            fouled = other(action.side)
+            shooting = any(word in action.descriptor for word in _SHOTS_LIKELY)
+            awarding = action if shooting or state.in_bonus(fouled) else None
+        elif action.kind == "freethrow":
+            awarding = None
+        state = step(state, action)
+    if (state.score_home, state.score_away) != score:
+        return None  # a late row's lower score (the running maximum disagrees)
+    try:
+        state = at_time(state, period, seconds_left)
+    except ValueError:  # the last play's clock is after the moment's (same instant)
+        return None
+    # The stored plays lack the foul's "Nfreethrow" qualifier: between a foul that gives
+    # free throws and the first of them (the clock stopped), how many are to come is unknown.
+    known = awarding is None or awarding.elapsed != last.elapsed
+    return PlaysAt(state, free_throws_known=known)

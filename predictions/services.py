@@ -25,6 +25,8 @@ from games.clock import REGULATION_PERIODS, period_end
 from games.feed.types import GameStatus
 from games.minutes import HALFTIME_MINUTE, PREDICTION_MINUTE
 from games.models import Game, MinuteDifferential
+from games.plays import PlaysAt, plays_at
+from games.playstate import AWAY, HOME
 from games.recovery import reconcile_minutes
 from games.season import season_start
 from games.signals import announce_on_commit
@@ -221,17 +223,54 @@ def pregame(day: dt.date, home: int, away: int) -> Pregame:
 
 
 def game_state(moment: Moment) -> GameState:
-    """The state model's input from a scoreboard moment. The scoreboard has no possession,
-    free throws, fouls or timeouts: they stay unknown (None), which the model was trained
-    to take (the archive lacks them at some moments too)."""
+    """The state model's input at a scoreboard moment: period, clock, margin, pre-game
+    strength and rest, and what the stored plays say at that moment (possession, free
+    throws pending, team fouls, bonus, timeouts left; ``games.plays.plays_at``) when they
+    have caught up with it. Otherwise those stay unknown (None), which the model was
+    trained to take (the archive lacks them at some moments too)."""
     known = pregame(moment.game_date, moment.home_team_id, moment.away_team_id)
-    return GameState(
+    state = GameState(
         period=max(moment.period, 1),
         seconds_left=moment.seconds_left,
         margin=moment.home_score - moment.away_score,
         strength=known.strength,
         home_rest_days=known.home_rest_days,
         away_rest_days=known.away_rest_days,
+    )
+    if moment.final:
+        return state
+    try:
+        plays = plays_at(
+            moment.game_id,
+            moment.home_team_id,
+            moment.away_team_id,
+            state.period,
+            state.seconds_left,
+            (moment.home_score, moment.away_score),
+        )
+    except ValueError:  # a clock outside its period: the scoreboard alone
+        return state
+    return state if plays is None else with_plays(state, plays)
+
+
+def with_plays(state: GameState, plays: PlaysAt) -> GameState:
+    """``state`` with the game state the plays give (pipelines.state_dataset's
+    ``state_row`` encodes the same for training: +1 home / -1 away, signed free throws)."""
+    facts = plays.state
+    possession = {HOME: 1, AWAY: -1}[facts.possession] if facts.possession else None
+    pending: int | None = None
+    if plays.free_throws_known:
+        pending = facts.free_throws_pending * (-1 if facts.free_throw_side == AWAY else 1)
+    return dataclasses.replace(
+        state,
+        possession=possession,
+        free_throws_pending=pending,
+        fouls_home=facts.fouls_home,
+        fouls_away=facts.fouls_away,
+        bonus_home=facts.in_bonus(HOME),
+        bonus_away=facts.in_bonus(AWAY),
+        timeouts_home=facts.timeouts_home,
+        timeouts_away=facts.timeouts_away,
     )
 
 

@@ -298,3 +298,151 @@ def test_actions_out_of_order_in_the_payload_are_put_in_order_number_order() -> 
     shuffled = copy.deepcopy(payload)
     shuffled["game"]["actions"].reverse()
     assert parse_playbyplay(shuffled)[1] == parse_playbyplay(payload)[1]
+
+
+# --- the game state the plays give at a scoreboard moment (the live forecast's input) ---
+
+
+def live_fold(game: Game, payload: dict[str, Any], until: float) -> Any:
+    """games.playstate's fold straight over the recorded feed's actions up to ``until``
+    game seconds (what the stored plays must reproduce)."""
+    from games.playstate import action_from_live, final_state, sort_actions
+
+    actions = [
+        a
+        for a in (
+            action_from_live(raw, game.home_team_id, game.away_team_id)
+            for raw in payload["game"]["actions"]
+        )
+        if a is not None and a.elapsed <= until
+    ]
+    return final_state(sort_actions(actions))
+
+
+@pytest.mark.django_db
+def test_the_plays_give_the_fold_of_the_recorded_feed_at_a_moment_they_have_caught_up_with() -> (
+    None
+):
+    from games.plays import plays_at
+    from games.playstate import HOME
+
+    game = make_game(GAME)
+    payload = recorded(GAME, "playbyplay")
+    ingest_plays(GAME, parse_playbyplay(payload)[1])
+    plays = list(Play.objects.filter(game_id=GAME).present())
+    checked = known_possession = 0
+    for play in plays[50::37]:  # moments across the game, overtime included
+        if play.clock_seconds is None or play.action_type in ("period", "game"):
+            continue
+        at = plays_at(
+            GAME,
+            game.home_team_id,
+            game.away_team_id,
+            play.period,
+            play.clock_seconds,
+            (play.score_home, play.score_away),
+        )
+        later = [p for p in plays if p.elapsed_seconds == play.elapsed_seconds and p.pk != play.pk]
+        if at is None:
+            # Only when another row at the same instant carries a different score.
+            assert any(
+                (p.score_home, p.score_away) != (play.score_home, play.score_away) for p in later
+            )
+            continue
+        expected = live_fold(game, payload, play.elapsed_seconds)
+        assert at.state.possession == expected.possession
+        assert (at.state.fouls_home, at.state.fouls_away) == (
+            expected.fouls_home,
+            expected.fouls_away,
+        )
+        assert at.state.in_bonus(HOME) == expected.in_bonus(HOME)
+        assert (at.state.timeouts_home, at.state.timeouts_away) == (
+            expected.timeouts_home,
+            expected.timeouts_away,
+        )
+        checked += 1
+        known_possession += at.state.possession is not None
+    assert checked >= 10 and known_possession >= checked - 1
+
+
+@pytest.mark.django_db
+def test_plays_that_lag_the_scoreboard_or_miss_a_shot_clock_give_nothing() -> None:
+    from games.plays import SHOT_CLOCK_SECONDS, plays_at
+
+    game = make_game(GAME)
+    ingest_plays(GAME, parse_playbyplay(recorded(GAME, "playbyplay"))[1])
+    play = Play.objects.filter(game_id=GAME, period=2, shot_result="Made").present().last()
+    assert play is not None and play.clock_seconds is not None
+    teams = (game.home_team_id, game.away_team_id)
+    score = (play.score_home, play.score_away)
+    # The scoreboard already shows a basket the plays do not have yet: unknown.
+    ahead = (play.score_home + 2, play.score_away)
+    assert plays_at(GAME, *teams, play.period, play.clock_seconds, ahead) is None
+    # No play in the last shot clock of running time: plays are missing, unknown.
+    next_play = (
+        Play.objects.filter(game_id=GAME, elapsed_seconds__gt=play.elapsed_seconds)
+        .present()
+        .exclude(clock_seconds=None)
+        .first()
+    )
+    assert next_play is not None
+    gap = next_play.elapsed_seconds - play.elapsed_seconds
+    if gap > SHOT_CLOCK_SECONDS + 1:
+        later = play.clock_seconds - (SHOT_CLOCK_SECONDS + 1)
+        assert plays_at(GAME, *teams, play.period, later, score) is None
+    # At the play itself the state is known.
+    assert plays_at(GAME, *teams, play.period, play.clock_seconds, score) is not None
+
+
+def plays_up_to(action_number: int) -> list[Any]:
+    """The recorded game's parsed rows up to and including one action (game order): the
+    plays as a poll saw them at that moment."""
+    rows = parse_playbyplay(recorded(GAME, "playbyplay"))[1]
+    end = next(k for k, row in enumerate(rows) if row.action_number == action_number)
+    return rows[: end + 1]
+
+
+@pytest.mark.django_db
+def test_free_throws_after_a_shooting_foul_are_unknown_until_they_are_shot() -> None:
+    from games.plays import plays_at
+
+    game = make_game(GAME)
+    teams = (game.home_team_id, game.away_team_id)
+    raw = recorded(GAME, "playbyplay")["game"]["actions"]
+    shooting = next(
+        a for a in raw if a["actionType"] == "foul" and a.get("descriptor") == "shooting"
+    )
+    common = next(
+        a
+        for a in raw
+        if a["actionType"] == "foul"
+        and a.get("subType") == "personal"
+        and not a.get("descriptor")
+        and not a.get("qualifiers")
+    )
+    for action, known in ((shooting, False), (common, True)):
+        Play.objects.filter(game_id=GAME).delete()
+        ingest_plays(GAME, plays_up_to(action["actionNumber"]))  # the foul is the last play
+        foul = Play.objects.get(game_id=GAME, action_number=action["actionNumber"])
+        at = plays_at(
+            GAME,
+            *teams,
+            foul.period,
+            foul.clock_seconds or 0.0,
+            (foul.score_home, foul.score_away),
+        )
+        assert at is not None and at.free_throws_known is known, action
+        assert at.state.free_throws_pending == 0  # the fold's own count: none shot yet
+    # With the trip's free throws in, the state is known again and nothing is pending.
+    ingest_plays(GAME, parse_playbyplay(recorded(GAME, "playbyplay"))[1])
+    after = (
+        Play.objects.filter(game_id=GAME, action_type="freethrow", sub_type__startswith="2 of 2")
+        .present()
+        .first()
+    )
+    assert after is not None
+    done = plays_at(
+        GAME, *teams, after.period, after.clock_seconds or 0.0, (after.score_home, after.score_away)
+    )
+    assert done is not None and done.free_throws_known
+    assert done.state.free_throws_pending == 0

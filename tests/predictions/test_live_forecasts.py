@@ -4,6 +4,7 @@ the committed state, pushed after commit with the game's next seq."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
@@ -147,11 +148,12 @@ def test_the_task_costs_a_fixed_number_of_queries_per_state(
     moment = Moment.of(Game.objects.get(pk=GAME))
     # The season's results of both teams once per game and process; the task's one
     # transaction (a savepoint and its release in tests); then per state: the game's seq
-    # bumped (the row locked), the row inserted, in a savepoint of its own (+ release).
-    # Nothing grows with the game: no earlier state is read.
-    with django_assert_num_queries(1 + 2 + 1 + 1 + 2):
+    # bumped (the row locked), the row inserted, in a savepoint of its own (+ release),
+    # and the game's plays up to the moment (one query; its rows, not the number of
+    # queries, grow with the game: a few hundred at most). No earlier forecast is read.
+    with django_assert_num_queries(1 + 2 + 1 + 1 + 1 + 2):
         assert forecast_live_states.run([moment.as_task_argument()]) == 1
-    with django_assert_num_queries(1 + 1 + 2):  # pregame cached now
+    with django_assert_num_queries(1 + 1 + 1 + 2):  # pregame cached now
         assert make_live_forecast(replace_score(moment, 80, 40)) is not None
 
 
@@ -273,3 +275,56 @@ def test_a_broker_away_at_the_polls_commit_is_one_warning_and_the_poll_stands(
     assert Game.objects.get(pk=GAME).home_score == 12
     [record] = [r for r in caplog.records if "not queued" in r.getMessage()]
     assert (record.levelname, record.exc_info) == ("WARNING", None)
+
+
+@pytest.mark.django_db
+def test_with_plays_caught_up_the_state_carries_possession_fouls_bonus_and_timeouts() -> None:
+    from games.feed.playbyplay import parse_playbyplay
+    from games.play_services import ingest_plays
+    from games.plays import Play, plays_at
+    from games.playstate import AWAY, HOME
+    from tests.games.test_plays import GAME as PLAYED
+    from tests.games.test_plays import make_game, recorded
+
+    game = make_game(PLAYED)
+    ingest_plays(PLAYED, parse_playbyplay(recorded(PLAYED, "playbyplay"))[1])
+    play = (
+        Play.objects.filter(game_id=PLAYED, period=4, action_type="rebound")
+        .present()
+        .exclude(clock_seconds=None)
+        .last()
+    )
+    assert play is not None and play.clock_seconds is not None
+    game.status, game.period, game.clock_seconds = GameStatus.LIVE, play.period, play.clock_seconds
+    game.home_score, game.away_score = play.score_home, play.score_away
+    game.elapsed_seconds = play.elapsed_seconds
+    game.save()
+    game.refresh_from_db()
+    moment = Moment.of(game)
+    at = plays_at(
+        PLAYED,
+        game.home_team_id,
+        game.away_team_id,
+        play.period,
+        play.clock_seconds,
+        (play.score_home, play.score_away),
+    )
+    assert at is not None and at.state.possession is not None
+
+    state = game_state(moment)
+
+    assert state.possession == (1 if at.state.possession == HOME else -1)
+    assert state.possession == (1 if play.team_id == game.home_team_id else -1)  # rebounder
+    assert (state.fouls_home, state.fouls_away) == (at.state.fouls_home, at.state.fouls_away)
+    assert (state.bonus_home, state.bonus_away) == (
+        at.state.in_bonus(HOME),
+        at.state.in_bonus(AWAY),
+    )
+    assert (state.timeouts_home, state.timeouts_away) == (
+        at.state.timeouts_home,
+        at.state.timeouts_away,
+    )
+    assert state.free_throws_pending == 0
+    # The scoreboard a basket ahead of the plays: the scoreboard alone.
+    ahead = dataclasses.replace(moment, home_score=moment.home_score + 2)
+    assert game_state(ahead).possession is None
