@@ -251,6 +251,8 @@ class FollowResult:
     games: int = 0
     requests: dict[str, int] = field(default_factory=lambda: {PLAYBYPLAY: 0, BOXSCORE: 0})
     unchanged: dict[str, int] = field(default_factory=lambda: {PLAYBYPLAY: 0, BOXSCORE: 0})
+    # ... of which the server answered 304 to a conditional request (no body sent)
+    not_modified: dict[str, int] = field(default_factory=lambda: {PLAYBYPLAY: 0, BOXSCORE: 0})
     failures: dict[str, str] = field(default_factory=dict)  # "endpoint game": failure class
     over_budget: int = 0  # requests not made: the request budget was spent
     changed: list[str] = field(default_factory=list)  # games whose plays or box changed
@@ -340,6 +342,12 @@ def _fault(result: FollowResult, endpoint: str, game_id: str, kind: str, message
     )
 
 
+def _count_not_modified(result: FollowResult, endpoint: str, answer: Body) -> None:
+    if answer.not_modified:
+        result.not_modified[endpoint] += 1
+        metrics.record_game_feed(endpoint, "not_modified")
+
+
 def follow_games(feed: GameFeed | None = None) -> FollowResult:
     """Fetch, store and announce the play-by-play and box score of every followed game.
 
@@ -374,6 +382,7 @@ def follow_games(feed: GameFeed | None = None) -> FollowResult:
         if isinstance(answer, GameFeedError):
             _fault(result, PLAYBYPLAY, game_id, answer.kind, str(answer))
             continue
+        _count_not_modified(result, PLAYBYPLAY, answer)
         if seen.get(game_id, {}).get(PLAYBYPLAY) == answer.fingerprint:
             result.unchanged[PLAYBYPLAY] += 1
             metrics.record_game_feed(PLAYBYPLAY, "unchanged")
@@ -412,6 +421,7 @@ def follow_games(feed: GameFeed | None = None) -> FollowResult:
         if isinstance(answer, GameFeedError):
             _fault(result, BOXSCORE, game_id, answer.kind, str(answer))
             continue
+        _count_not_modified(result, BOXSCORE, answer)
         if game_id not in ending and seen.get(game_id, {}).get(BOXSCORE) == answer.fingerprint:
             result.unchanged[BOXSCORE] += 1
             metrics.record_game_feed(BOXSCORE, "unchanged")
@@ -511,9 +521,29 @@ def _record_status(result: FollowResult) -> None:
         "failures": len(result.failures),
     }
     try:
-        get_redis().hset(FOLLOW_STATUS_KEY, mapping=cast(Any, status))
+        client = get_redis()
+        client.hset(FOLLOW_STATUS_KEY, mapping=cast(Any, status))
+        if result.over_budget:  # the first follow-up the budget left games out of, kept
+            client.hsetnx(FOLLOW_STATUS_KEY, "over_budget_since", status["at"])
+        else:
+            client.hdel(FOLLOW_STATUS_KEY, "over_budget_since")
     except RedisError as exc:
         logger.warning("play-by-play status not recorded (Redis: %s)", exc)
+
+
+def budget_spent_since() -> tuple[dt.datetime, int] | None:
+    """Since when every follow-up has left games out for want of request budget (and how
+    many requests the last one did not make); None when the last one was paid in full,
+    or nothing is known (no follow-up yet, Redis away)."""
+    try:
+        raw = get_redis().hmget(FOLLOW_STATUS_KEY, ["over_budget_since", "over_budget"])
+    except RedisError as exc:
+        logger.warning("play-by-play budget state unavailable (Redis: %s)", exc)
+        return None
+    since, missed = (None if v is None else _text(v) for v in raw)
+    if since is None:
+        return None
+    return dt.datetime.fromisoformat(since), int(missed or 0)
 
 
 def follow_status() -> dict[str, object]:
@@ -526,7 +556,7 @@ def follow_status() -> dict[str, object]:
     values = {_text(k): _text(v) for k, v in raw.items()}
     if not values:
         return {"ok": True, "degraded": False, "last": None}
-    counts = {k: int(v) for k, v in values.items() if k != "at"}
+    counts = {k: int(v) for k, v in values.items() if k not in ("at", "over_budget_since")}
     reasons = []
     if counts.get("over_budget"):
         reasons.append(f"request budget spent: {counts['over_budget']} requests not made")

@@ -12,8 +12,12 @@ has already stored. Settings-free.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import json
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,6 +25,7 @@ from typing import Any, Protocol
 import requests
 from nba_api.live.nba.endpoints.boxscore import BoxScore
 from nba_api.live.nba.endpoints.playbyplay import PlayByPlay
+from nba_api.live.nba.library.http import NBALiveHTTP
 
 from games.feed.live import FeedError, live_headers
 from games.feed.replay_boxscore import boxscore_payload
@@ -59,10 +64,33 @@ class GameMoment:
     tip_off: dt.datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Body:
-    payload: dict[str, Any]
+    """An endpoint's answer: its fingerprint, and its payload (parsed on first use, so a
+    body the follower skips as unchanged is never parsed). ``not_modified``: the server
+    answered 304 to a conditional request and this is the body it confirmed."""
+
     fingerprint: str
+    loaded: dict[str, Any] | None = None
+    text: str | None = None
+    not_modified: bool = False
+
+    @functools.cached_property
+    def payload(self) -> dict[str, Any]:
+        if self.loaded is not None:
+            return self.loaded
+        value: dict[str, Any] = json.loads(self.text or "")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """The last 200 answer of one endpoint for one game: its validators and body."""
+
+    etag: str | None
+    last_modified: str | None
+    fingerprint: str
+    text: str
 
 
 class GameFeed(Protocol):
@@ -84,39 +112,70 @@ def _classify(status: int | None, text: str) -> tuple[str, str]:
 
 
 class LiveGameFeed:
+    """NBA's live CDN endpoints, one GET per call, through nba_api's session and URLs.
+
+    Conditional requests: when an answer carried ``ETag`` or ``Last-Modified``, the next
+    request for that game and endpoint sends ``If-None-Match`` / ``If-Modified-Since``,
+    and a ``304 Not Modified`` answers with the body kept from the last 200 (its
+    fingerprint unchanged, so the follower skips it without parsing). The last
+    ``REMEMBERED`` bodies are kept per process (a few hundred KB each)."""
+
     name = "live"
     budgeted = True
     ENDPOINTS = {PLAYBYPLAY: PlayByPlay, BOXSCORE: BoxScore}
+    REMEMBERED = 64
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, base_url: str = NBALiveHTTP.base_url) -> None:
         self.timeout = timeout
+        self.base_url = base_url
+        self.seen: OrderedDict[tuple[str, str], Seen] = OrderedDict()
+        self.lock = threading.Lock()  # the follower fetches games from several threads
+
+    def url(self, endpoint: str, game_id: str) -> str:
+        path = self.ENDPOINTS[endpoint].endpoint_url.format(game_id=game_id)
+        return self.base_url.format(endpoint=path)
 
     def fetch(self, endpoint: str, game: GameMoment) -> Body:
         what = f"{endpoint} {game.game_id}"
-        request = self.ENDPOINTS[endpoint](
-            game.game_id, headers=live_headers(), timeout=self.timeout, get_request=False
-        )
+        key = (endpoint, game.game_id)
+        with self.lock:
+            seen = self.seen.get(key)
+        headers = live_headers()
+        if seen is not None and seen.etag:
+            headers["If-None-Match"] = seen.etag
+        if seen is not None and seen.last_modified:
+            headers["If-Modified-Since"] = seen.last_modified
         try:
-            request.get_request()
+            response = NBALiveHTTP.get_session().get(
+                self.url(endpoint, game.game_id), headers=headers, timeout=self.timeout
+            )
         except requests.Timeout as exc:
             raise GameFeedError("timeout", f"{what} timed out after {self.timeout:g} s") from exc
         except requests.RequestException as exc:
             raise GameFeedError("network", f"{what}: {exc.__class__.__name__}: {exc}") from exc
-        except (ValueError, KeyError, TypeError) as exc:
-            response = getattr(request, "nba_response", None)
-            status = getattr(response, "_status_code", None)
-            text = response.get_response() if response is not None else ""
-            kind, reason = _classify(status, text or "")
+        if response.status_code == 304 and seen is not None:
+            return Body(seen.fingerprint, text=seen.text, not_modified=True)
+        text = response.text or ""
+        if response.status_code != 200:
+            raise GameFeedError("refused", f"{what}: HTTP {response.status_code}")
+        try:
+            payload = json.loads(text)
+        except ValueError as exc:
+            kind, reason = _classify(response.status_code, text)
             raise GameFeedError(kind, f"{what}: {reason}") from exc
-        response = request.nba_response
-        status = getattr(response, "_status_code", None)
-        if status != 200:
-            raise GameFeedError("refused", f"{what}: HTTP {status}")
-        text = response.get_response() or ""
-        payload = request.get_dict()
         if not isinstance(payload, dict) or not isinstance(payload.get("game"), dict):
             raise GameFeedError("shape", f"{what}: JSON without a 'game' object")
-        return Body(payload, hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest())
+        fingerprint = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+        etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
+        with self.lock:
+            if etag or modified:
+                self.seen[key] = Seen(etag, modified, fingerprint, text)
+                self.seen.move_to_end(key)
+                while len(self.seen) > self.REMEMBERED:
+                    self.seen.popitem(last=False)
+            else:
+                self.seen.pop(key, None)
+        return Body(fingerprint, loaded=payload)
 
 
 class ReplayGameFeed:
@@ -154,4 +213,4 @@ class ReplayGameFeed:
         payload = build(plays, tip_off=tip_off, **where)
         count = len(payload["game"]["actions"]) if endpoint == PLAYBYPLAY else None
         fingerprint = f"{game.status}:{count if count is not None else game.elapsed}"
-        return Body(payload, fingerprint)
+        return Body(fingerprint, loaded=payload)

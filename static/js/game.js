@@ -5,7 +5,7 @@
 import { bootPage, readJson } from "./boot.js";
 import { updateWinProbability, winProbabilityChart } from "./charts.js";
 import { clockLabel, dateTimeShort, el, leadText, marginText, num, percent, rangeText, signed, timeShort } from "./format.js";
-import { PlayBook, flowFacts, renderLineScore, renderPlays, renderTeamBox } from "./plays.js";
+import { PlayBook, flowFacts, nextSort, renderLineScore, renderPlays, renderTeamBox } from "./plays.js";
 import { Cards, winProbabilityText } from "./render.js";
 
 const page = bootPage();
@@ -138,13 +138,24 @@ function renderPlayByPlay() {
   }
 }
 
+let boxSort = { column: null, descending: true }; // both teams' boxes sort together
+
 function renderBoxScore() {
   const names = teams();
-  renderTeamBox(document.getElementById("box-away"), book, "away", names.away);
-  renderTeamBox(document.getElementById("box-home"), book, "home", names.home);
+  renderTeamBox(document.getElementById("box-away"), book, "away", names.away, boxSort);
+  renderTeamBox(document.getElementById("box-home"), book, "home", names.home, boxSort);
   renderLineScore(document.getElementById("line-score"), book.flow, names);
   const facts = flowFacts(book.flow, names, book.teams);
   document.getElementById("flow-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
+}
+
+for (const id of ["box-away", "box-home"]) {
+  document.getElementById(id).addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-sort]");
+    if (!button) return;
+    boxSort = nextSort(boxSort, button.dataset.sort);
+    renderBoxScore();
+  });
 }
 
 document.getElementById("play-team").addEventListener("change", (e) => { playFilter.team = e.target.value; renderPlayByPlay(); });

@@ -83,24 +83,62 @@ function pair(values) {
   return `${values[0]}-${values[1]}`;
 }
 
+// Column, cell text, sort key (numbers: bigger first when sorting descending).
 const BOX_COLUMNS = [
-  ["MIN", (l) => l.minutes], ["PTS", (l) => l.points], ["REB", (l) => l.rebounds],
+  ["MIN", (l) => l.minutes, (l) => secondsOf(l.minutes)], ["PTS", (l) => l.points], ["REB", (l) => l.rebounds],
   ["AST", (l) => l.assists], ["STL", (l) => l.steals], ["BLK", (l) => l.blocks],
-  ["TO", (l) => l.turnovers], ["PF", (l) => l.fouls], ["FG", (l) => pair(l.fg)],
-  ["3P", (l) => pair(l.fg3)], ["FT", (l) => pair(l.ft)],
-  ["+/-", (l) => (l.plus_minus > 0 ? `+${l.plus_minus}` : String(l.plus_minus))],
+  ["TO", (l) => l.turnovers], ["PF", (l) => l.fouls], ["FG", (l) => pair(l.fg), (l) => l.fg[0] * 1000 + l.fg[1]],
+  ["3P", (l) => pair(l.fg3), (l) => l.fg3[0] * 1000 + l.fg3[1]], ["FT", (l) => pair(l.ft), (l) => l.ft[0] * 1000 + l.ft[1]],
+  ["+/-", (l) => (l.plus_minus > 0 ? `+${l.plus_minus}` : String(l.plus_minus)), (l) => l.plus_minus],
 ];
+export const BOX_COLUMN_NAMES = BOX_COLUMNS.map(([name]) => name);
+
+// "34:12" -> 2052 (a line's minutes as seconds; 0 for none).
+export function secondsOf(minutes) {
+  const [m, s] = String(minutes || "0:00").split(":").map(Number);
+  return (m || 0) * 60 + (s || 0);
+}
+
+// Box-score lines by one column (`sort.column`, a BOX_COLUMNS name; none: as given),
+// biggest first unless `sort.descending` is false; ties keep the given order.
+export function sortLines(lines, sort = {}) {
+  const column = BOX_COLUMNS.find(([name]) => name === sort.column);
+  if (!column) return [...lines];
+  const key = column[2] || column[1];
+  const sign = sort.descending === false ? 1 : -1;
+  return lines.map((line, i) => [line, i])
+    .sort(([a, i], [b, j]) => sign * (key(a) - key(b)) || i - j)
+    .map(([line]) => line);
+}
+
+// The next sort after a click on `column`: that column biggest first, then smallest
+// first, then back to the box score's own order (starters as listed, bench by minutes).
+export function nextSort(sort = {}, column) {
+  if (sort.column !== column) return { column, descending: true };
+  if (sort.descending !== false) return { column, descending: false };
+  return { column: null, descending: true };
+}
 
 function boxRow(line, name, cls = null) {
   return el("tr", { class: cls }, el("th", { scope: "row", text: name }), ...BOX_COLUMNS.map(([, get]) => el("td", { text: get(line) })));
 }
 
-// One team's box: starters, then the bench, then the team's totals.
-export function renderTeamBox(table, book, side, tricode) {
+function sortHeader(name, sort) {
+  const active = sort.column === name;
+  const order = active ? (sort.descending === false ? "ascending" : "descending") : "none";
+  const arrow = active ? (sort.descending === false ? " ▲" : " ▼") : "";
+  return el("th", { scope: "col", "aria-sort": order },
+    el("button", { type: "button", class: "sort", "data-sort": name, title: `Sort by ${name}`, text: `${name}${arrow}` }));
+}
+
+// One team's box: starters, then the bench (each sorted by `sort` if a column is chosen;
+// a click on a column's button is the page's to handle: data-sort names it), then the
+// team's totals.
+export function renderTeamBox(table, book, side, tricode, sort = {}) {
   const players = [...book.players.values()].filter((p) => p.side === side);
-  const starters = players.filter((p) => p.starter);
-  const bench = players.filter((p) => !p.starter);
-  const head = el("thead", {}, el("tr", {}, el("th", { scope: "col", text: tricode }), ...BOX_COLUMNS.map(([name]) => el("th", { scope: "col", text: name }))));
+  const starters = sortLines(players.filter((p) => p.starter), sort);
+  const bench = sortLines(players.filter((p) => !p.starter), sort);
+  const head = el("thead", {}, el("tr", {}, el("th", { scope: "col", text: tricode }), ...BOX_COLUMNS.map(([name]) => sortHeader(name, sort))));
   const section = (label, rows) => (rows.length ? [el("tr", { class: "box-section" }, el("th", { scope: "rowgroup", colspan: String(BOX_COLUMNS.length + 1), text: label })),
     ...rows.map((p) => boxRow(p, `${p.name}${p.on_court ? " •" : ""}`, p.on_court ? "on-court" : null))] : []);
   const team = book.teams.get(side);

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { ScoresClient } from "../../static/js/livescores-client.js";
-import { PlayBook, filterPlays, flowFacts, periodName, playLine } from "../../static/js/plays.js";
+import { BOX_COLUMN_NAMES, PlayBook, filterPlays, flowFacts, nextSort, periodName, playLine, secondsOf, sortLines } from "../../static/js/plays.js";
 import { RULES, fakeClock, fakeSockets, quietLogger, snapshot, subscribed } from "./helpers.js";
 
 const A = "0022400762";
@@ -70,5 +70,34 @@ describe("play messages in the client", () => {
     assert.deepEqual(net.last().sent.filter((f) => f.action === "plays"), [{ action: "plays", game_id: A, after: 90000 }]);
     assert.equal(seen.length, 2);
     assert.equal(client.newestPlay.get(A), 130000);
+  });
+});
+
+describe("the box score's sort", () => {
+  const line = (name, minutes, points, fg, plus) => ({ name, minutes, points, fg, fg3: [0, 0], ft: [0, 0], plus_minus: plus });
+  const lines = [line("A", "34:12", 20, [8, 15], -3), line("B", "9:05", 20, [7, 9], 6), line("C", "40:00", 31, [12, 20], 1)];
+
+  it("orders by a column, biggest first, ties in the given order", () => {
+    assert.deepEqual(sortLines(lines, { column: "PTS" }).map((l) => l.name), ["C", "A", "B"]);
+    assert.deepEqual(sortLines(lines, { column: "MIN" }).map((l) => l.name), ["C", "A", "B"]);
+    assert.deepEqual(sortLines(lines, { column: "+/-", descending: false }).map((l) => l.name), ["A", "C", "B"]);
+    assert.deepEqual(sortLines(lines, { column: "FG" }).map((l) => l.name), ["C", "A", "B"]); // made, then attempted
+    assert.deepEqual(sortLines(lines, {}).map((l) => l.name), ["A", "B", "C"]); // no column: as given
+  });
+
+  it("reads minutes as seconds", () => {
+    assert.equal(secondsOf("34:12"), 2052);
+    assert.equal(secondsOf("0:00"), 0);
+    assert.equal(secondsOf(""), 0);
+  });
+
+  it("cycles a column: biggest first, smallest first, back to the box score's order", () => {
+    let sort = nextSort({}, "PTS");
+    assert.deepEqual(sort, { column: "PTS", descending: true });
+    sort = nextSort(sort, "PTS");
+    assert.deepEqual(sort, { column: "PTS", descending: false });
+    assert.deepEqual(nextSort(sort, "PTS"), { column: null, descending: true });
+    assert.deepEqual(nextSort(sort, "REB"), { column: "REB", descending: true });
+    assert.ok(BOX_COLUMN_NAMES.includes("MIN") && BOX_COLUMN_NAMES.length === 12);
   });
 });
