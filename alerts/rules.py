@@ -109,7 +109,9 @@ def clock_words(moment: Moment) -> str:
 
 
 def score_words(teams: Teams, moment: Moment) -> str:
-    return f"{teams.away} {moment.away}-{moment.home} {teams.home}"
+    """``SAC 95 @ DAL 100``: each team beside its own score, away @ home (as the cards
+    and the alert's game name read)."""
+    return f"{teams.away} {moment.away} @ {teams.home} {moment.home}"
 
 
 # --- clutch time --------------------------------------------------------------------------
@@ -329,21 +331,42 @@ def forecast_misses(
 
 
 def feed_trouble(
-    failing_since: dt.datetime | None, now: dt.datetime, limits: Thresholds
+    failing_since: dt.datetime | None,
+    now: dt.datetime,
+    limits: Thresholds,
+    budget_spent: tuple[dt.datetime, int] | None = None,
 ) -> list[Candidate]:
     """Polls failing since ``failing_since`` (the first failed poll after the last good
-    one; None: the last poll was good) for at least ``feed_trouble_seconds``."""
-    if failing_since is None:
-        return []
-    seconds = (now - failing_since).total_seconds()
-    if seconds < limits.feed_trouble_seconds:
-        return []
-    return [
-        Candidate(
-            FEED_TROUBLE,
-            failing_since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            f"Feed trouble: polls failing since {failing_since.astimezone(dt.UTC):%H:%M:%S} UTC",
-            active=True,
-            details={"since": failing_since.isoformat()},
+    one; None: the last poll was good) for at least ``feed_trouble_seconds``; and the
+    play-by-play request budget spent - every follow-up since ``budget_spent[0]`` left
+    games out (``budget_spent[1]`` requests not made at the last one) - for as long."""
+
+    def lasting(since: dt.datetime) -> bool:
+        return (now - since).total_seconds() >= limits.feed_trouble_seconds
+
+    found = []
+    if failing_since is not None and lasting(failing_since):
+        found.append(
+            Candidate(
+                FEED_TROUBLE,
+                failing_since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "Feed trouble: polls failing since "
+                f"{failing_since.astimezone(dt.UTC):%H:%M:%S} UTC",
+                active=True,
+                details={"since": failing_since.isoformat()},
+            )
         )
-    ]
+    if budget_spent is not None and lasting(budget_spent[0]):
+        since, missed = budget_spent
+        found.append(
+            Candidate(
+                FEED_TROUBLE,
+                "budget@" + since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "Feed trouble: play-by-play request budget spent since "
+                f"{since.astimezone(dt.UTC):%H:%M:%S} UTC ({missed} requests not made "
+                "at the last follow-up; those games go on from the scoreboard alone)",
+                active=True,
+                details={"since": since.isoformat(), "requests_not_made": missed},
+            )
+        )
+    return found

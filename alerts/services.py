@@ -15,6 +15,7 @@ changes nothing. A new alert is announced (``alert_raised``) after its commit.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import math
 from collections.abc import Callable, Iterable
@@ -28,7 +29,8 @@ from alerts import rules, signals
 from alerts.models import Alert, AlertSequence, AlertSettings, Rule
 from games.feed.types import GameStatus
 from games.minutes import HALFTIME_MINUTE
-from games.models import Game, MinuteDifferential, PollOutcome, PollRun, Snapshot
+from games.models import Game, MinuteDifferential, Play, PollOutcome, PollRun, Snapshot
+from games.play_services import budget_spent_since
 from games.signals import announce_on_commit
 from predictions.models import LiveForecast, Prediction
 from predictions.services import pregame
@@ -135,15 +137,7 @@ def game_candidates(
         moments = [rules.Moment(*row) for row in first_per_period]
         found += rules.clutch(teams, moments, now, live, limits)
     if limits.evaluates(Rule.RUN):
-        states = (
-            Snapshot.objects.filter(game=game, status__in=PLAYED)
-            .values("home_score", "away_score")
-            .annotate(first=Min("elapsed_seconds"))
-            .order_by("first", "home_score", "away_score")
-            .values_list("first", "home_score", "away_score")
-        )
-        scores = [rules.Moment.at_elapsed(e, h, a) for e, h, a in states]
-        found += rules.runs(teams, scores, live, limits)
+        found += rules.runs(teams, score_states(game), live, limits)
     scores_by_minute = {
         minute: (home, away)
         for minute, home, away in MinuteDifferential.objects.filter(game=game).values_list(
@@ -195,6 +189,65 @@ def game_candidates(
     return found
 
 
+def score_states(game: Game) -> list[rules.Moment]:
+    """The game's distinct score states in game order, each at its first moment: from the
+    stored plays (every basket, running maximum) where there are plays, then from the
+    polls' snapshots after the last play (the plays are fetched after each poll, so the
+    scoreboard can be a basket ahead); from the snapshots alone for a game without plays."""
+    played = (
+        Play.objects.filter(game=game)
+        .present()
+        .exclude(clock_seconds=None)
+        .values_list("elapsed_seconds", "score_home", "score_away")
+    )
+    states: list[rules.Moment] = []
+    home = away = 0
+    for elapsed, play_home, play_away in played:
+        new = (max(home, play_home), max(away, play_away))
+        if new != (home, away):
+            home, away = new
+            states.append(rules.Moment.at_elapsed(elapsed, home, away))
+    last = states[-1].elapsed if states else -1.0
+    polled = (
+        Snapshot.objects.filter(game=game, status__in=PLAYED, elapsed_seconds__gt=last)
+        .values("home_score", "away_score")
+        .annotate(first=Min("elapsed_seconds"))
+        .order_by("first", "home_score", "away_score")
+        .values_list("first", "home_score", "away_score")
+    )
+    for elapsed, polled_home, polled_away in polled:
+        if (
+            (polled_home, polled_away) != (home, away)
+            and polled_home >= home
+            and polled_away >= away
+        ):
+            home, away = polled_home, polled_away
+            states.append(rules.Moment.at_elapsed(elapsed, home, away))
+    return states
+
+
+def _swing_conflicts(game: Game, minute: int, cooldown: int) -> bool:
+    """Another big swing of the game within ``cooldown`` game-minutes."""
+    keys = Alert.objects.filter(game=game, rule=Rule.BIG_SWING).values_list("key", flat=True)
+    return any(abs(_swing_minute(k) - minute) <= cooldown for k in keys)
+
+
+def _overlapping_run(game: Game, candidate: rules.Candidate) -> bool:
+    """The same run already alerted under another start: the same team's run whose
+    stretch (its first score to the score it was raised at) overlaps this one's (a run
+    first seen from the snapshots, then from the plays, starts at a different moment)."""
+    since = float(candidate.details["since_elapsed"])
+    until = candidate.moment.elapsed if candidate.moment else since
+    for details, raised in Alert.objects.filter(game=game, rule=Rule.RUN).values_list(
+        "details", "elapsed_seconds"
+    ):
+        if details.get("team") != candidate.details["team"]:
+            continue
+        if float(details.get("since_elapsed", 0.0)) <= until and since <= float(raised or 0.0):
+            return True
+    return False
+
+
 def probabilities_by_minute(states: Iterable[tuple[float, float]]) -> dict[int, float]:
     """The live win probability at each game minute: of the last state within it (a state
     at 95 s of game time is minute 2's; the rules compare minutes 2 game-minutes apart)."""
@@ -221,18 +274,13 @@ def evaluate_game(game_id: str) -> list[Alert]:
         active[identity] = candidate.active
         if identity in stored:
             continue
-        conflicts = None
+        conflicts: Callable[[], bool] | None = None
         if candidate.rule == Rule.BIG_SWING:
-            minute = _swing_minute(candidate.key)
-
-            def conflicts(minute: int = minute) -> bool:
-                keys = Alert.objects.filter(game=game, rule=Rule.BIG_SWING).values_list(
-                    "key", flat=True
-                )
-                return any(
-                    abs(_swing_minute(k) - minute) <= limits.swing_cooldown_minutes for k in keys
-                )
-
+            conflicts = functools.partial(
+                _swing_conflicts, game, _swing_minute(candidate.key), limits.swing_cooldown_minutes
+            )
+        elif candidate.rule == Rule.RUN:
+            conflicts = functools.partial(_overlapping_run, game, candidate)
         alert = raise_alert(game, candidate, conflicts)
         if alert is not None:
             raised.append(alert)
@@ -274,12 +322,15 @@ def failing_since() -> dt.datetime | None:
 
 
 def evaluate_feed(now: dt.datetime | None = None) -> list[Alert]:
-    """Raise feed trouble when the polls have been failing long enough; end it once a
-    poll is good again."""
+    """Raise feed trouble when the polls have been failing, or the play-by-play request
+    budget has been spent, long enough; end it once a poll is good again (a follow-up
+    paid in full)."""
     limits = AlertSettings.current()
     if not limits.evaluates(Rule.FEED_TROUBLE):
         return []
-    candidates = rules.feed_trouble(failing_since(), now or timezone.now(), limits)
+    candidates = rules.feed_trouble(
+        failing_since(), now or timezone.now(), limits, budget_spent_since()
+    )
     keys = {c.key for c in candidates}
     raised = [a for a in (raise_alert(None, c) for c in candidates) if a is not None]
     ended = list(Alert.objects.filter(game=None, rule=Rule.FEED_TROUBLE, active=True))

@@ -24,9 +24,11 @@ export function gameName(alert, game) {
   return `${alert.away} @ ${alert.home}`;
 }
 
-// "Q4 4:00" (as the cards say it), "OT 0:00", "" for an alert about no game moment.
+// "Q4 4:00" (as the cards say it), "End of Q1" when the period's clock has run out,
+// "" for an alert about no game moment.
 export function clockWords(alert, time) {
   if (alert.period === null || alert.period === undefined) return "";
+  if (alert.clock_seconds === 0) return `End of ${time.periodName(alert.period)}`;
   return `${time.periodName(alert.period)} ${alert.clock}`.trim();
 }
 

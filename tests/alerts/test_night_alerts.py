@@ -145,5 +145,5 @@ def test_sac_at_dal_is_clutch_in_the_fourth_and_in_overtime_as_its_score_line_sa
     [game] = [g for g in night.rows["game"] if g["game_id"] == SAC_AT_DAL]
     assert (game["away_tricode"], game["away_score"], game["home_score"]) == ("SAC", 129, 128)
     [p4] = [a for a in night.rows["alert"] if a["game_id"] == SAC_AT_DAL and a["key"] == "P4"]
-    assert p4["text"] == "Clutch time: SAC 104-105 DAL, 5:00 left in Q4"
+    assert p4["text"] == "Clutch time: SAC 104 @ DAL 105, 5:00 left in Q4"
     assert not any(a["active"] for a in night.rows["alert"])  # every game is final

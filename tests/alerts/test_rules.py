@@ -40,8 +40,8 @@ def test_clutch_is_the_last_five_minutes_of_the_fourth_or_an_overtime_within_fiv
     found = rules.clutch(TEAMS, moments, moments[-1], True, LIMITS)
     assert [(c.key, c.moment) for c in found] == [("P4", moments[3]), ("P5", moments[5])]
     assert [c.active for c in found] == [False, True]  # the OT is the one going on
-    assert found[0].text == "Clutch time: SAC 95-100 DAL, 4:00 left in Q4"
-    assert found[1].text == "Clutch time: SAC 110-110 DAL, 5:00 left in OT"
+    assert found[0].text == "Clutch time: SAC 95 @ DAL 100, 4:00 left in Q4"
+    assert found[1].text == "Clutch time: SAC 110 @ DAL 110, 5:00 left in OT"
     assert not rules.clutch(TEAMS, moments, moments[-1], False, LIMITS)[1].active  # final
 
 
@@ -67,7 +67,7 @@ def test_a_run_is_ten_unanswered_points_keyed_by_its_first_score() -> None:
     assert not any(c.active for c in found)  # DAL answered the last one
     ongoing = rules.runs(TEAMS, states[:5], True, LIMITS)
     assert [c.active for c in ongoing] == [True]
-    assert ongoing[0].text == "Run: SAC on a 12-0 run, SAC 12-2 DAL, 8:00 left in Q1"
+    assert ongoing[0].text == "Run: SAC on a 12-0 run, SAC 12 @ DAL 2, 8:00 left in Q1"
 
 
 def test_a_run_of_nine_or_a_correction_raises_nothing() -> None:
@@ -118,6 +118,18 @@ def test_feed_trouble_after_sixty_seconds_of_failing_polls() -> None:
     assert rules.feed_trouble(since, since + dt.timedelta(seconds=59), LIMITS) == []
     found = rules.feed_trouble(since, since + dt.timedelta(seconds=60), LIMITS)
     assert [(c.key, c.active) for c in found] == [("2025-02-10T03:00:00Z", True)]
+
+
+def test_feed_trouble_when_the_play_by_play_budget_stays_spent() -> None:
+    since = dt.datetime(2025, 2, 10, 3, 0, 0, tzinfo=dt.UTC)
+    later = since + dt.timedelta(seconds=59)
+    assert rules.feed_trouble(None, later, LIMITS, (since, 4)) == []  # not yet a minute
+    [found] = rules.feed_trouble(None, since + dt.timedelta(seconds=60), LIMITS, (since, 4))
+    assert (found.key, found.active) == ("budget@2025-02-10T03:00:00Z", True)
+    assert found.text.startswith("Feed trouble: play-by-play request budget spent since 03:00:00")
+    assert "4 requests not made" in found.text
+    both = rules.feed_trouble(since, since + dt.timedelta(seconds=60), LIMITS, (since, 4))
+    assert [c.key for c in both] == ["2025-02-10T03:00:00Z", "budget@2025-02-10T03:00:00Z"]
 
 
 def test_a_moment_at_a_period_end_belongs_to_that_period() -> None:

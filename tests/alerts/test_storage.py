@@ -63,7 +63,7 @@ def test_the_evaluation_is_queued_after_the_polls_commit_and_raises_once(
         (Rule.CLUTCH, "P4", 1, 4, 240.0)
     ]
     home = Game.objects.get().home_tricode
-    assert alerts[0].text.endswith(f"97-100 {home}, 4:00 left in Q4")
+    assert alerts[0].text.endswith(f"97 @ {home} 100, 4:00 left in Q4")
     assert sorted(Alert.objects.values_list("rule", flat=True)) == [Rule.CLUTCH, Rule.UPSET]
     clutch = [a.pk for a in raised if a.rule == Rule.CLUTCH]
     assert clutch == [alerts[0].pk]  # announced once, after its commit

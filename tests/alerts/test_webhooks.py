@@ -102,7 +102,7 @@ def two_alerts() -> list[Alert]:
     game = Game.objects.get()
     moment = Moment(4, 240, 2640, 100, 97)
     raised = [
-        raise_alert(game, Candidate("clutch", "P4", "Clutch time: BOS 97-100 PHI", moment)),
+        raise_alert(game, Candidate("clutch", "P4", "Clutch time: BOS 97 @ PHI 100", moment)),
         raise_alert(game, Candidate("run", "home@60", "Run: PHI on a 10-0 run", moment)),
     ]
     return [alert for alert in raised if alert is not None]

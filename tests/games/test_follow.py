@@ -241,3 +241,38 @@ def test_a_live_game_the_scoreboard_stopped_updating_is_finished_from_its_box_sc
     assert (game.home_score, game.away_score) == (128, 129)
     assert game.last_closed_minute == 53  # every minute closed through the overtime
     assert MinuteDifferential.objects.filter(game=game, minute=53).get().differential == -1
+
+
+def test_a_budget_spent_follow_up_after_follow_up_raises_feed_trouble_until_one_is_paid(
+    replay: Any, settings: Any, redis_client: Any
+) -> None:
+    """alerts' feed-trouble rule reads how long the budget has been spent from the real
+    follow-ups (games.play_services.budget_spent_since)."""
+    from alerts import services as alert_services
+    from alerts.models import Alert, Rule
+    from games.play_services import budget_spent_since
+
+    for _ in range(8):
+        poll_scoreboard(replay)
+    settings.PLAYS_BUDGET_BURST = 2
+    settings.PLAYS_BUDGET_PER_MINUTE = 0.001
+    budgeted = ReplayGameFeed(replay.night)
+    budgeted.budgeted = True
+    follow_games(budgeted)
+    spent = budget_spent_since()
+    assert spent is not None
+    since, missed = spent
+    assert missed > 0
+    follow_games(budgeted)  # still short: the same start
+    assert budget_spent_since() == (since, budget_spent_since()[1])  # type: ignore[index]
+
+    assert alert_services.evaluate_feed(since + dt.timedelta(seconds=59)) == []
+    [alert] = alert_services.evaluate_feed(since + dt.timedelta(seconds=61))
+    assert (alert.game, alert.rule, alert.active) == (None, Rule.FEED_TROUBLE, True)
+    assert alert.key.startswith("budget@") and "request budget spent" in alert.text
+    assert alert_services.evaluate_feed(since + dt.timedelta(seconds=90)) == []  # once
+
+    follow_games(ReplayGameFeed(replay.night))  # paid in full (an unbudgeted feed)
+    assert budget_spent_since() is None
+    alert_services.evaluate_feed(since + dt.timedelta(seconds=120))
+    assert not Alert.objects.get(pk=alert.pk).active

@@ -32,7 +32,8 @@ describe("alerts on the dashboard", () => {
     assert.equal(gameName(alert, undefined), "MIN @ CLE");
     assert.equal(gameName({ ...alert, game_id: null }, undefined), "Live feed");
     assert.equal(clockWords(alert, time), "Q4 4:00");
-    assert.equal(clockWords({ ...alert, period: 5, clock: "0:00" }, time), "OT 0:00"); // the pages name overtimes OT, 2OT, ...
+    assert.equal(clockWords({ ...alert, period: 5, clock: "1:30", clock_seconds: 90 }, time), "OT 1:30"); // the pages name overtimes OT, 2OT, ...
+    assert.equal(clockWords({ ...alert, period: 1, clock: "0:00", clock_seconds: 0 }, time), "End of Q1");
     assert.equal(clockWords({ ...alert, period: null, clock: "" }, time), "");
     const { title, options } = notificationOf(alert, game);
     assert.equal(title, "Timberwolves @ Cavaliers: clutch time");

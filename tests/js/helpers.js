@@ -134,7 +134,7 @@ export const board = (version, gameIds) => ({
 export const error = (code, detail = "") => ({ type: "error", version: 2, sent_at: SENT_AT, code, detail });
 
 export const alertPayload = (id, seq, { rule = "clutch", active = true, gameId = "0022400755" } = {}) => ({
-  id, seq, game_id: gameId, rule, rule_text: "clutch time", key: "P4", text: "Clutch time: MIN 100-98 CLE, 4:00 left in Q4",
+  id, seq, game_id: gameId, rule, rule_text: "clutch time", key: "P4", text: "Clutch time: MIN 100 @ CLE 98, 4:00 left in Q4",
   home: "CLE", away: "MIN", period: 4, clock: "4:00", clock_seconds: 240, home_score: 100, away_score: 98,
   raised_at: SENT_AT, active,
 });
