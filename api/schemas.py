@@ -13,12 +13,19 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 from typing_extensions import TypedDict
 
-from realtime.messages import GameWithHistory, LiveForecastPayload, MinutePayload
+from realtime.messages import (
+    BoxScorePayload,
+    GameWithHistory,
+    LiveForecastPayload,
+    MinutePayload,
+    PlayPayload,
+)
 
 Item = TypeVar("Item")
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
+PLAYS_MAX_LIMIT = 500  # a whole game's plays (about 500) in one page
 
 
 class Page(BaseModel, Generic[Item]):
@@ -53,6 +60,25 @@ class GameDetail(TypedDict):
     seq: int
     game: GameWithHistory
     minutes: list[MinutePayload]
+
+
+class PlayPage(TypedDict):
+    """Up to ``limit`` of a game's plays with an ``order_number`` above ``after``, in game
+    order (what the socket's ``play_page`` carries); ``more``: there are later ones, ask
+    again with ``after=next_after``."""
+
+    game_id: str
+    after: int
+    plays: list[PlayPayload]
+    more: bool
+    next_after: int | None
+
+
+class BoxScoreDetail(BoxScorePayload):
+    """A game's whole box score (team and player lines) and its flow from the plays,
+    as the socket's ``boxscore`` carries it."""
+
+    game_id: str
 
 
 class ForecastRow(LiveForecastPayload):

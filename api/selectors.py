@@ -1,10 +1,14 @@
-"""What the HTTP API reads: nights, a night's games, a game, its forecasts.
+"""What the HTTP API reads: nights, a night's games, a game, its forecasts, plays and
+box score.
 
 Every answer is built by ``realtime.payloads``, the socket's own builders, and comes
 with its validators: an ``ETag`` from the games' versions (``seq`` only grows and moves
-with every change a client could see). No ``Last-Modified``: a forecast or an outcome is
-a new version without a new game state (``updated_at`` is when the feed last changed the
-game), and HTTP dates count whole seconds: the ``ETag`` alone is exact.
+with every change a client could see). A game's plays and box score are not versions
+of the game (they go to its subscribers only and carry the seq, never bump it): their
+``ETag`` is from their own rows (how many, the newest change). No ``Last-Modified``: a
+forecast or an outcome is a new version without a new game state (``updated_at`` is
+when the feed last changed the game), and HTTP dates count whole seconds: the ``ETag``
+alone is exact.
 """
 
 from __future__ import annotations
@@ -14,14 +18,20 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
-from api.schemas import ForecastRow, GameDetail, NightGames, NightSummary
+from api.schemas import BoxScoreDetail, ForecastRow, GameDetail, NightGames, NightSummary, PlayPage
 from games.feed.types import GameStatus
-from games.models import Game
+from games.models import Game, PlayerBoxLine, TeamBoxLine
 from predictions.models import LiveForecast
 from realtime.messages import API_VERSION, SNAPSHOT_CURVE_POINTS
-from realtime.payloads import forecast_payload, games_with_history, minute_payload
+from realtime.payloads import (
+    boxscore_of,
+    forecast_payload,
+    games_with_history,
+    minute_payload,
+    plays_after,
+)
 
 
 @dataclass(frozen=True)
@@ -94,3 +104,40 @@ def forecasts(game: Game) -> QuerySet[LiveForecast]:
 
 def forecast_row(row: LiveForecast) -> ForecastRow:
     return {**forecast_payload(row), "created_at": row.created_at.isoformat()}
+
+
+def _newest(rows: QuerySet[Any]) -> tuple[int, str]:
+    agg = rows.aggregate(n=Count("pk"), newest=Max("updated_at"))
+    return agg["n"], agg["newest"].isoformat() if agg["newest"] else ""
+
+
+def plays_validators(game: Game, after: int, limit: int) -> Validators:
+    """Every stored play counts (a removed one too: its removal is a change)."""
+    return Validators(_etag("plays", game.pk, *_newest(game.plays.all()), after, limit), None)
+
+
+def play_page(game: Game, after: int, limit: int) -> PlayPage:
+    """What the socket's ``play_page`` answers, without the envelope."""
+    plays, more = plays_after(game.pk, after, limit)
+    return {
+        "game_id": game.pk,
+        "after": after,
+        "plays": plays,
+        "more": more,
+        "next_after": plays[-1]["order_number"] if more else None,
+    }
+
+
+def boxscore_validators(game: Game) -> Validators:
+    """The box score's lines, and the plays its game flow is derived from."""
+    parts = (
+        *_newest(TeamBoxLine.objects.filter(game=game)),
+        *_newest(PlayerBoxLine.objects.filter(game=game)),
+        *_newest(game.plays.all()),
+    )
+    return Validators(_etag("boxscore", game.pk, *parts), None)
+
+
+def boxscore_detail(game: Game) -> BoxScoreDetail:
+    """What the socket's ``boxscore`` and ``subscribed`` carry, for one game."""
+    return {"game_id": game.pk, **boxscore_of(game.pk)}

@@ -26,15 +26,18 @@ from api.auth import KeyHeader, StaffSession
 from api.schemas import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
+    PLAYS_MAX_LIMIT,
+    BoxScoreDetail,
     Error,
     ForecastRow,
     GameDetail,
     NightGames,
     NightSummary,
     Page,
+    PlayPage,
 )
 from games.models import Game
-from realtime.messages import API_VERSION
+from realtime.messages import API_VERSION, PLAYS_PAGE
 
 AUTH = [KeyHeader(), StaffSession()]
 # A cache (the browser's, a proxy's) may keep an answer but must ask again each time:
@@ -162,6 +165,8 @@ def index(request: HttpRequest) -> dict[str, str]:
         "night": "/api/v1/nights/{date}",
         "game": "/api/v1/games/{game_id}",
         "forecasts": "/api/v1/games/{game_id}/forecasts",
+        "plays": "/api/v1/games/{game_id}/plays",
+        "boxscore": "/api/v1/games/{game_id}/boxscore",
         "openapi": "/api/v1/openapi.json",
     }
 
@@ -241,3 +246,37 @@ def game_forecasts(
         }
 
     return answer(request, response, validators, build)
+
+
+class PlayPaging(BaseModel):
+    after: int = Field(0, ge=0, description="plays with an order_number above this one")
+    limit: int = Field(PLAYS_PAGE, ge=1, le=PLAYS_MAX_LIMIT, description="plays per page")
+
+
+@api.get(
+    "/games/{game_id}/plays",
+    response={200: PlayPage, 304: None, 404: Error, **COMMON},
+    summary="A game's plays in game order, a page at a time (as the socket's play_page)",
+)
+def game_plays(
+    request: HttpRequest, response: HttpResponse, game_id: str, paging: Query[PlayPaging]
+) -> Any:
+    found = game_or_404(game_id)
+    validators = selectors.plays_validators(found, paging.after, paging.limit)
+    return answer(
+        request,
+        response,
+        validators,
+        lambda: selectors.play_page(found, paging.after, paging.limit),
+    )
+
+
+@api.get(
+    "/games/{game_id}/boxscore",
+    response={200: BoxScoreDetail, 304: None, 404: Error, **COMMON},
+    summary="A game's box score and game flow (as the socket's boxscore)",
+)
+def game_boxscore(request: HttpRequest, response: HttpResponse, game_id: str) -> Any:
+    found = game_or_404(game_id)
+    validators = selectors.boxscore_validators(found)
+    return answer(request, response, validators, lambda: selectors.boxscore_detail(found))

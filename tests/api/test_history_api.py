@@ -68,6 +68,8 @@ PATHS = [
     "/api/v1/nights/2025-02-10",
     "/api/v1/games/0022400755",
     "/api/v1/games/0022400755/forecasts",
+    "/api/v1/games/0022400755/plays",
+    "/api/v1/games/0022400755/boxscore",
     "/api/v1/openapi.json",
 ]
 
@@ -136,7 +138,12 @@ def test_a_game_is_what_a_subscribed_message_carries(feed: Any, staff: Client) -
 
 
 def test_an_unknown_game_is_a_404_naming_it(staff: Client) -> None:
-    for path in ("/api/v1/games/0099999999", "/api/v1/games/0099999999/forecasts"):
+    for path in (
+        "/api/v1/games/0099999999",
+        "/api/v1/games/0099999999/forecasts",
+        "/api/v1/games/0099999999/plays",
+        "/api/v1/games/0099999999/boxscore",
+    ):
         response = staff.get(path)
         assert response.status_code == 404
         body = response.json()
@@ -202,6 +209,8 @@ def test_the_openapi_document_is_valid_3_1_and_the_committed_copy_is_current(
         "/api/v1/nights/{day}",
         "/api/v1/games/{game_id}",
         "/api/v1/games/{game_id}/forecasts",
+        "/api/v1/games/{game_id}/plays",
+        "/api/v1/games/{game_id}/boxscore",
     }
     committed = json.loads((ROOT / "docs" / "openapi.json").read_text())
     assert committed == served, "regenerate: python manage.py write_openapi"
@@ -250,3 +259,73 @@ def test_cors_lets_a_keys_origin_call_the_api_from_a_browser(feed: Any) -> None:
     assert foreign.status_code == 403 and "Access-Control-Allow-Origin" not in foreign
     page = Client().get("/accounts/login/", HTTP_ORIGIN="https://app.example.org")
     assert "Access-Control-Allow-Origin" not in page  # only the API
+
+
+@pytest.fixture
+def followed(feed: Any) -> Any:
+    """The replayed night's plays and box scores, as the follow-up after each poll stores
+    them (games.play_services.follow_games on the replayed endpoints)."""
+    from games.feed.game_feed import ReplayGameFeed
+    from games.play_services import follow_games
+
+    result = follow_games(ReplayGameFeed(feed.night))
+    assert result.failures == {} and result.changed
+    return feed
+
+
+def test_a_games_plays_are_the_sockets_pages_in_game_order(followed: Any, staff: Client) -> None:
+    from games.models import Play
+    from realtime.payloads import plays_after
+
+    game_id = Play.objects.values_list("game_id", flat=True).order_by("game_id").first()
+    assert game_id is not None
+    stored = list(Play.objects.filter(game_id=game_id).present())
+    assert len(stored) > 30
+    first = staff.get(f"/api/v1/games/{game_id}/plays?limit=20").json()
+    assert (first["after"], first["more"], len(first["plays"])) == (0, True, 20)
+    assert first["plays"] == plays_after(game_id, 0, 20)[0]  # the socket's own builder
+    seen = first["plays"]
+    after = first["next_after"]
+    while after is not None:
+        page = staff.get(f"/api/v1/games/{game_id}/plays?after={after}&limit=20").json()
+        seen += page["plays"]
+        after = page["next_after"]
+    assert [p["action_number"] for p in seen] == [p.action_number for p in stored]
+    for play in seen:
+        assert_matches("play", play)
+    assert staff.get(f"/api/v1/games/{game_id}/plays?limit=501").status_code == 422
+
+
+def test_a_games_box_score_is_what_the_socket_sends(followed: Any, staff: Client) -> None:
+    from games.models import TeamBoxLine
+    from realtime.payloads import boxscore_of
+
+    game_id = TeamBoxLine.objects.values_list("game_id", flat=True).order_by("game_id").first()
+    assert game_id is not None
+    body = staff.get(f"/api/v1/games/{game_id}/boxscore").json()
+    assert body == {"game_id": game_id, **boxscore_of(game_id)}
+    assert_matches("boxscore", {k: v for k, v in body.items() if k != "game_id"})
+    assert {t["side"] for t in body["teams"]} == {"home", "away"} and body["players"]
+
+
+def test_plays_and_box_score_answer_304_until_new_plays_arrive(
+    followed: Any, staff: Client
+) -> None:
+    from games.feed.game_feed import ReplayGameFeed
+    from games.feed.types import GameStatus
+    from games.models import Play
+    from games.play_services import follow_games
+
+    live = Play.objects.filter(game__status=GameStatus.LIVE)
+    game_id = live.values_list("game_id", flat=True).order_by("game_id").first()
+    assert game_id is not None
+    paths = (f"/api/v1/games/{game_id}/plays", f"/api/v1/games/{game_id}/boxscore")
+    tags = {path: staff.get(path)["ETag"] for path in paths}
+    for path, etag in tags.items():
+        assert staff.get(path, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    for _ in range(2):  # the scoreboard moves on; the follow-up stores the new plays
+        poll_scoreboard(followed)
+    follow_games(ReplayGameFeed(followed.night))
+    for path, etag in tags.items():
+        again = staff.get(path, HTTP_IF_NONE_MATCH=etag)
+        assert again.status_code == 200 and again["ETag"] != etag, path
