@@ -97,9 +97,11 @@ class DejavuIndex:
             rows = np.flatnonzero(exclude >= 0)
             dist[rows, exclude[rows]] = np.inf
         k = min(k, dist.shape[1])
-        part = np.argpartition(dist, k - 1, axis=1)[:, :k]
-        order = np.take_along_axis(dist, part, axis=1).argsort(axis=1, kind="stable")
-        return np.take_along_axis(part, order, axis=1)
+        # A stable sort of every distance: equal distances (the L1 distance of integer
+        # minutes ties often) go in library order. ``argpartition`` left the choice among
+        # ties at the k-th place to the CPU's SIMD sorting path, so the same game could
+        # get other neighbours on another machine.
+        return np.argsort(dist, axis=1, kind="stable")[:, :k]
 
     def predict_changes(
         self, patterns: np.ndarray, exclude: np.ndarray | None = None

@@ -52,3 +52,22 @@ def test_dejavu_l1_and_l2_distances_agree_with_numpy() -> None:
         )
         expected = np.linalg.norm(query[:, None, :] - library[None, :, :], ord=ord_, axis=2)
         np.testing.assert_allclose(index.distances(query), expected, atol=1e-9)
+
+
+def test_tied_neighbours_come_in_library_order_on_every_machine() -> None:
+    """Integer minutes tie often under L1: the k chosen among equal distances, and their
+    order, are the library's (argpartition left them to the CPU's SIMD sort)."""
+    rng = np.random.default_rng(7)
+    base = rng.integers(-5, 5, size=18).astype(float)
+    library = np.stack([base + (i % 3) for i in range(300)])  # 100 copies of 3 shapes
+    index = DejavuIndex(
+        DejavuConfig(k=50, metric="l1", mode="absolute"), library, np.zeros(300), np.zeros(300)
+    )
+    idx = index.neighbours(base[None, :])[0]
+    assert idx.tolist() == list(range(0, 150, 3))  # every exact copy, in order
+    far = index.neighbours((base + 1.5)[None, :], k=120)[0]  # ties between shapes 1 and 2
+    dist = index.distances((base + 1.5)[None, :])[0][far]
+    assert (np.diff(dist) >= 0).all()
+    for value in np.unique(dist):
+        tied = far[dist == value]
+        assert tied.tolist() == sorted(tied.tolist())
