@@ -129,10 +129,12 @@ export function differentialData(time, game, rows, { full = false, recovered = [
   };
 }
 
+// Markers are drawn over the bands and the line (Chart.js draws a lower `order` on top):
+// the ✓ / ✗ of the actual halftime must read on the 90 % band it is judged against.
 const point = (label, color, style, radius = 6) => ({
   label, showLine: false, pointRadius: radius, pointStyle: style, backgroundColor: color,
   borderColor: style === "rectRot" || style === "circle" ? "#fff" : color,
-  borderWidth: style === "crossRot" ? 3 : 1, parsing: false, data: [],
+  borderWidth: style === "crossRot" ? 3 : style === "circle" ? 2 : 1, parsing: false, data: [], order: -1,
 });
 const bandStyle = (label, color) => ({
   label, borderColor: color, backgroundColor: color, borderWidth: 12, pointRadius: 0,
@@ -156,7 +158,7 @@ export function differentialChart(canvas, { time, full = false }) {
           pointRadius: full ? 2 : 1.2, tension: 0, parsing: false, data: [] },
         point("halftime forecast", "#0b5cad", "rectRot"),
         point("final forecast", "#8250df", "rectRot"),
-        point("actual halftime ✓ inside 90 %", HIT, "circle", 5),
+        point("actual halftime ✓ inside 90 %", HIT, "circle", 6),
         point("actual halftime ✗ outside 90 %", MISS, "crossRot", 7),
         point("imputed minute", IMPUTED, "triangle", full ? 6 : 4),
         point("recovered from play-by-play", RECOVERED, "rect", 5),
@@ -171,13 +173,15 @@ export function differentialChart(canvas, { time, full = false }) {
         x: { type: "linear", min: 0, max: time.regulationMinutes + 1, ticks: { stepSize: time.periodMinutes / 2, includeBounds: false },
           title: { display: full, text: "game minute" }, grid: { color: "rgba(0,0,0,.06)" } },
         y: { suggestedMin: -10, suggestedMax: 10, title: { display: full, text: "home lead (points)" },
-          ticks: { callback: (v) => (v > 0 ? `+${v}` : `${v}`) } },
+          ticks: { callback: (v) => (v > 0 ? `+${v}` : `${v}`) }, afterFit: full ? undefined : cardAxisWidth },
       },
       plugins: {
         markers: { lines: full ? periodMarkers(time, time.regulationMinutes) : cardMarkers(time) },
         legend: {
           display: full,
-          labels: { boxWidth: 12, filter: (item, data) => data.datasets[item.datasetIndex].data.length > 0 },
+          // In the datasets' own order (bands, line, markers), whatever their drawing order.
+          labels: { boxWidth: 12, filter: (item, data) => data.datasets[item.datasetIndex].data.length > 0,
+            sort: (a, b) => a.datasetIndex - b.datasetIndex },
         },
         tooltip: { enabled: true },
       },
@@ -212,6 +216,12 @@ export function updateDifferential(chart, game, rows, { time, full = false, rang
 }
 
 // Home win probability (0–100 %) over game time (in minutes), with a 50 % line.
+// The y-axis width of both charts on a card (px), so their plot areas share a left edge.
+export const CARD_AXIS_WIDTH = 34;
+function cardAxisWidth(scale) {
+  scale.width = CARD_AXIS_WIDTH;
+}
+
 export function winProbabilityChart(canvas, { time, full = false }) {
   const Chart = chartLib();
   if (!Chart) return null;
@@ -228,10 +238,12 @@ export function winProbabilityChart(canvas, { time, full = false }) {
       responsive: true,
       maintainAspectRatio: false,
       scales: {
-        x: { type: "linear", min: 0, max: time.regulationMinutes, ticks: { stepSize: time.periodMinutes, display: full },
+        // On a card the x-axis is the differential chart's above it (same minutes, same
+        // left edge: both y-axes CARD_AXIS_WIDTH wide), so a minute lines up in both.
+        x: { type: "linear", min: 0, max: time.regulationMinutes + (full ? 0 : 1), ticks: { stepSize: time.periodMinutes, display: full },
           title: { display: full, text: "game minute" }, grid: { display: full } },
-        y: { min: 0, max: 100, ticks: { stepSize: full ? 25 : 50, callback: (v) => `${v}%`, display: full },
-          title: { display: full, text: "home win probability" },
+        y: { min: 0, max: 100, ticks: { stepSize: full ? 25 : 50, callback: (v) => `${v}%`, font: full ? undefined : { size: 9 } },
+          title: { display: full, text: "home win probability" }, afterFit: full ? undefined : cardAxisWidth,
           grid: { color: (c) => (c.tick && c.tick.value === 50 ? "rgba(0,0,0,.3)" : "rgba(0,0,0,.06)") } },
       },
       plugins: {
@@ -253,7 +265,8 @@ export function updateWinProbability(chart, series, { time, full = false, end = 
   if (!chart) return;
   chart.data.datasets[0].data = winProbabilityPoints(series);
   const last = Math.max(end, time.lastMinute(series.map((p) => ({ minute: p.elapsed_seconds / 60 }))));
-  chart.options.scales.x.max = last;
+  // A card's small chart keeps the differential chart's one minute of room past the end.
+  chart.options.scales.x.max = full ? last : last + 1;
   if (full) chart.options.plugins.markers.lines = periodMarkers(time, last, false);
   chart.update("none");
 }

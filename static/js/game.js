@@ -144,9 +144,14 @@ function renderBoxScore() {
   const names = teams();
   renderTeamBox(document.getElementById("box-away"), book, "away", names.away, boxSort);
   renderTeamBox(document.getElementById("box-home"), book, "home", names.home, boxSort);
-  renderLineScore(document.getElementById("line-score"), book.flow, names);
-  const facts = flowFacts(book.flow, names, book.teams);
-  document.getElementById("flow-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
+  // The line score and the flow come from the plays: none stored yet, none drawn (zeros
+  // under a 73-93 score would be wrong, not empty).
+  const flow = book.plays.size ? book.flow : null;
+  renderLineScore(document.getElementById("line-score"), flow, names);
+  const facts = flowFacts(flow, names, book.teams);
+  const factsList = document.getElementById("flow-facts");
+  if (facts.length) factsList.replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
+  else factsList.replaceChildren(el("dt", { text: "play-by-play" }), el("dd", { class: "muted", text: "none received yet: lead changes, runs and possession come with it" }));
 }
 
 for (const id of ["box-away", "box-home"]) {

@@ -151,19 +151,22 @@ export function renderTeamBox(table, book, side, tricode, sort = {}) {
   table.replaceChildren(head, body);
 }
 
-// Periods not reached yet (after `period`, the game's current one) are left blank.
+// Periods not reached yet (after `period`, the game's current one) are left blank; with
+// no flow (no plays yet) the table says so instead of showing zeros.
 export function renderLineScore(table, flow, { home, away, period = 0 }) {
   const periods = flow ? flow.line_score.home.length : 4;
   const names = Array.from({ length: periods }, (_, i) => periodName(i + 1));
+  const head = el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "" }), ...names.map((n) => el("th", { scope: "col", text: n })), el("th", { scope: "col", text: "T" })));
+  if (!flow) {
+    table.replaceChildren(head, el("tbody", {}, el("tr", {}, el("td", { colspan: String(periods + 2), class: "muted", text: "No line score yet: it comes with the play-by-play." }))));
+    return;
+  }
   const row = (side, tricode) => {
-    const points = flow ? flow.line_score[side] : Array(periods).fill(0);
+    const points = flow.line_score[side];
     return el("tr", {}, el("th", { scope: "row", text: tricode }), ...points.map((n, i) => el("td", { text: i < Math.max(period, 1) ? n : "" })),
       el("td", { class: "total", text: points.reduce((a, b) => a + b, 0) }));
   };
-  table.replaceChildren(
-    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "" }), ...names.map((n) => el("th", { scope: "col", text: n })), el("th", { scope: "col", text: "T" }))),
-    el("tbody", {}, row("away", away), row("home", home)),
-  );
+  table.replaceChildren(head, el("tbody", {}, row("away", away), row("home", home)));
 }
 
 // Lead changes, ties, each side's largest lead, the current run, who has the ball, and

@@ -115,8 +115,8 @@ export class Cards {
         field("progress", "span", "progress-text")),
       el("div", { class: "chart" }, el("canvas", { role: "img", "aria-label": "minute-by-minute differential, home minus away" })),
       // The game page draws the curve full size in its own panel: no small one on its card.
-      this.full ? null : el("div", { class: "wp-chart" }, el("span", { class: "wp-label", text: `${game.home.tricode} win %` }),
-        el("canvas", { role: "img", "aria-label": "home win probability through the game" })),
+      this.full ? null : el("div", { class: "wp-chart" }, el("div", { class: "wp-label", text: `${game.home.tricode} win probability` }),
+        el("div", { class: "wp-plot" }, el("canvas", { role: "img", "aria-label": `${game.home.tricode} win probability through the game` }))),
       field("forecast", "div", "forecast"),
       field("neighbours", "div", "neighbours"));
     this.container.append(article);
@@ -166,7 +166,9 @@ export class Cards {
     updateDifferential(entry.chart, game, this.minutesOf(id), {
       time: this.time, full: this.full, range: this.full ? null : this.range, recovered: this.recoveredOf(id),
     });
-    updateWinProbability(entry.wp, wpSeries, { time: this.time });
+    // The differential chart's last minute (its x-axis ends one minute past it).
+    const end = entry.chart ? entry.chart.options.scales.x.max - 1 : 0;
+    updateWinProbability(entry.wp, wpSeries, { time: this.time, end });
   }
 
   remove(id) {

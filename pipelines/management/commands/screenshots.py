@@ -28,8 +28,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from games.feed.game_feed import ReplayGameFeed
 from games.feed.select import build_replay_feed
 from games.models import Game
+from games.play_services import follow_games
 from games.services import poll_scoreboard
 from livescores.celery_app import app as celery_app
 
@@ -99,8 +101,10 @@ class Command(BaseCommand):
         previous = celery_app.conf.task_always_eager
         celery_app.conf.task_always_eager = True  # forecasts made in this process
         try:
+            plays = ReplayGameFeed(feed.night)
             for _ in range(polls):
                 poll_scoreboard(feed)
+                follow_games(plays)  # as the poll task's follow-up: plays and box scores
         finally:
             celery_app.conf.task_always_eager = previous
         first = Game.objects.filter(prediction__isnull=False).order_by("game_id").first()
