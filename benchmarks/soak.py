@@ -41,7 +41,7 @@ from typing import Any
 
 from benchmarks.common import ROOT, pct, raise_nofile, rss_kib
 from support.client import ClientState
-from support.net import free_port, wait_for
+from support.net import server_port, wait_for
 
 RESULTS = ROOT / "benchmarks" / "results" / "soak.json"
 DOC = ROOT / "docs" / "soak.md"
@@ -72,8 +72,10 @@ class Stack:
         self, poll_seconds: float, replay_seconds: int, logs: Path, server: str, clients: int
     ) -> None:
         self.logs = logs
-        self.redis_port = free_port()
-        self.lb_port, self.web_ports = free_port(), {"web1": free_port(), "web2": free_port()}
+        # Ports below the ephemeral range: a killed web process (or Redis) must get its
+        # port back on restart, with a thousand clients opening connections meanwhile.
+        self.redis_port = server_port()
+        self.lb_port, self.web_ports = server_port(), {"web1": server_port(), "web2": server_port()}
         self.env = {
             **os.environ,
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
@@ -456,6 +458,36 @@ def web_snapshot_counts(port: int) -> dict[str, float]:
 
 
 # --- the night ---------------------------------------------------------------------
+def watch_restart(stack: Stack, name: str, detail: dict[str, Any]) -> None:
+    """In the background: how long the restarted web process takes to answer /healthz
+    (``detail["answered_after_s"]``), or, if it has not within 60 s, what it is doing
+    (alive or its exit code, its listening sockets, its kernel wait channel) in the log
+    folder's ``<name>-restart.txt``."""
+    url = f"http://127.0.0.1:{stack.web_ports[name]}/healthz?poll=ignore"
+    started = time.monotonic()
+    process = stack.processes[name]
+
+    async def watch() -> None:
+        while time.monotonic() - started < 60:
+            if await asyncio.to_thread(http_ok, url):
+                detail["answered_after_s"] = round(time.monotonic() - started, 1)
+                return
+            await asyncio.sleep(0.5)
+        detail["answered_after_s"] = None
+        facts = [f"pid {process.pid}, exit code {process.poll()}"]
+        for command in (["ss", "-ltnp"], ["cat", f"/proc/{process.pid}/wchan"]):
+            out = subprocess.run(command, capture_output=True, text=True, check=False)
+            facts.append(f"$ {' '.join(command)}\n{out.stdout}{out.stderr}")
+        (stack.logs / f"{name}-restart.txt").write_text("\n".join(facts))
+
+    task = asyncio.ensure_future(watch())
+    RESTART_WATCHES.add(task)
+    task.add_done_callback(RESTART_WATCHES.discard)
+
+
+RESTART_WATCHES: set[asyncio.Future[None]] = set()
+
+
 async def kill_worker_mid_poll(stack: Stack, timeout: float = 30) -> dict[str, Any]:
     """kill -9 the worker whose pool process is running the poll (the lock is held)."""
     import redis
@@ -522,6 +554,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
                     await asyncio.sleep(5)
                     stack.restart("web1")
                     detail: dict[str, Any] = {}
+                    watch_restart(stack, "web1", detail)
                 elif what.startswith("kill -9 a worker"):
                     detail = await kill_worker_mid_poll(stack)
                     await asyncio.sleep(3)
@@ -534,6 +567,8 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
                 events.append(
                     {"at_tick": tick, "at_s": round(at - started, 1), "what": what, **detail}
                 )
+                if what.startswith("kill -9 daphne"):
+                    watch_restart(stack, "web1", events[-1])  # fills in answered_after_s
                 print(
                     f"t={at - started:.0f}s tick {tick}/{night_ticks}: {what} {detail}", flush=True
                 )
@@ -717,6 +752,13 @@ def _run_section(result: dict[str, Any]) -> str:
     events = [
         f"* tick {e.get('at_tick', '-')} (t = {e.get('at_s', '-')} s): {e['what']}"
         + (f" — {e['worker']}, during a poll: {e['during_poll']}" if "worker" in e else "")
+        + (
+            f" — restarted 5 s later, answering /healthz {e['answered_after_s']} s after that"
+            if e.get("answered_after_s") is not None
+            else " — restarted 5 s later, **not answering /healthz within 60 s**"
+            if "answered_after_s" in e
+            else ""
+        )
         for e in result["events"]
     ]
     ratio = result.get("delivery_p95_last_over_first")
