@@ -12,6 +12,9 @@ possession (``game_flow``). The models are registered by ``games.models``.
 
 from __future__ import annotations
 
+import bisect
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -336,6 +339,7 @@ _STATE_FIELDS = (
     "score_away",
     "possession",
 )
+FOLDS_KEPT = 64  # games whose folded plays a process keeps (a night has at most 15 live)
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,22 +353,114 @@ class PlaysAt:
     free_throws_known: bool
 
 
-def play_action(row: Any, home_team_id: int, away_team_id: int) -> PlayAction:
-    """A stored play (anything with ``_STATE_FIELDS``) as ``games.playstate``'s action."""
+@dataclass
+class FoldedPlays:
+    """A game's present plays with a clock, in game order, and the fold's state after
+    each (``states[i]`` after ``actions[i]``), with what they were read at: how many
+    stored rows (removed ones too) and the newest ``updated_at`` among them."""
+
+    rows: int = 0
+    newest: Any = None
+    known: set[int] = field(default_factory=set)  # action numbers of every row read
+    actions: list[PlayAction] = field(default_factory=list)
+    elapsed: list[float] = field(default_factory=list)
+    states: list[PlayState] = field(default_factory=list)
+    # After each action: a foul that may give free throws and whose free throws have not
+    # been shot yet (its game second), else None.
+    awarding: list[float | None] = field(default_factory=list)
+
+    def extend(self, actions: Iterable[PlayAction]) -> None:
+        state = self.states[-1] if self.states else PlayState()
+        pending = self.awarding[-1] if self.awarding else None
+        for action in actions:
+            if action.kind == "foul" and action.team_foul and action.side is not None:
+                shooting = any(word in action.descriptor for word in _SHOTS_LIKELY)
+                pending = action.elapsed if shooting or state.in_bonus(other(action.side)) else None
+            elif action.kind == "freethrow":
+                pending = None
+            state = step(state, action)
+            self.actions.append(action)
+            self.elapsed.append(action.elapsed)
+            self.states.append(state)
+            self.awarding.append(pending)
+
+
+_folds: OrderedDict[str, FoldedPlays] = OrderedDict()
+_folds_lock = threading.Lock()
+
+
+def play_action(row: tuple[Any, ...], home_team_id: int, away_team_id: int) -> PlayAction:
+    """A stored play (a ``_STATE_FIELDS`` row) as ``games.playstate``'s action."""
     teams: dict[int, Side] = {home_team_id: HOME, away_team_id: AWAY}
+    (_, order, period, clock, team, kind, sub_type, descriptor, result, home, away, ball) = row
     return PlayAction(
-        number=int(row.order_number),
-        period=int(row.period),
-        seconds_left=float(row.clock_seconds or 0.0),
-        kind=row.action_type,
-        side=teams.get(int(row.team_id or 0)),
-        score_home=int(row.score_home),
-        score_away=int(row.score_away),
-        made=row.shot_result == "Made",
-        sub_type=row.sub_type,
-        descriptor=row.descriptor,
-        possession=teams.get(int(row.possession or 0)),
+        number=int(order),
+        period=int(period),
+        seconds_left=float(clock or 0.0),
+        kind=kind,
+        side=teams.get(int(team or 0)),
+        score_home=int(home),
+        score_away=int(away),
+        made=result == "Made",
+        sub_type=sub_type,
+        descriptor=descriptor,
+        possession=teams.get(int(ball or 0)),
     )
+
+
+def _order(action: PlayAction) -> tuple[int, float, int]:
+    return (action.period, -action.seconds_left, action.number)  # sort_actions' key
+
+
+def _rows(plays: models.QuerySet[Play]) -> list[tuple[Any, ...]]:
+    """(removed, action_number, *_STATE_FIELDS) of each play."""
+    return list(plays.values_list("removed", "action_number", *_STATE_FIELDS))
+
+
+def _actions(rows: list[tuple[Any, ...]], home_team_id: int, away_team_id: int) -> list[PlayAction]:
+    """The present plays with a clock among ``rows``, as actions in game order."""
+    return sort_actions(
+        play_action(row[2:], home_team_id, away_team_id)
+        for row in rows
+        if not row[0] and row[5] is not None  # row[5]: clock_seconds
+    )
+
+
+def folded_plays(game_id: str, home_team_id: int, away_team_id: int) -> FoldedPlays:
+    """The game's folded plays, kept per process and brought up to date with one
+    aggregate query when nothing changed, plus one query for the rows changed since:
+    new actions after the last folded one are folded on; an edit, a removal or a late
+    action refolds the game."""
+    stored = Play.objects.filter(game_id=game_id)
+    now = stored.aggregate(rows=models.Count("pk"), newest=models.Max("updated_at"))
+    with _folds_lock:
+        kept = _folds.get(game_id)
+    if kept is not None and (kept.rows, kept.newest) == (now["rows"], now["newest"]):
+        return kept
+    folded = None
+    if kept is not None and kept.newest is not None:
+        changed = _rows(stored.filter(updated_at__gt=kept.newest))
+        fresh = _actions(changed, home_team_id, away_team_id)
+        appended = (
+            all(not row[0] and row[1] not in kept.known for row in changed)
+            and kept.rows + len(changed) == now["rows"]
+            and (not kept.actions or all(_order(a) > _order(kept.actions[-1]) for a in fresh))
+        )
+        if appended:
+            folded = kept
+            folded.known.update(row[1] for row in changed)
+            folded.extend(fresh)
+    if folded is None:
+        every = _rows(stored)
+        folded = FoldedPlays(known={row[1] for row in every})
+        folded.extend(_actions(every, home_team_id, away_team_id))
+    folded.rows, folded.newest = now["rows"], now["newest"]
+    with _folds_lock:
+        _folds[game_id] = folded
+        _folds.move_to_end(game_id)
+        while len(_folds) > FOLDS_KEPT:
+            _folds.popitem(last=False)
+    return folded
 
 
 def plays_at(
@@ -383,34 +479,15 @@ def plays_at(
     last one's score is not the moment's (the plays lag the scoreboard, or run ahead of
     it), or the clock ran more than a shot clock since the last one (plays are missing)."""
     moment = elapsed_seconds(period, seconds_left)
-    rows = (
-        Play.objects.filter(game_id=game_id, elapsed_seconds__lte=moment)
-        .present()
-        .exclude(clock_seconds=None)
-        .only(*_STATE_FIELDS)
-    )
-    actions = [
-        a
-        for a in sort_actions(play_action(row, home_team_id, away_team_id) for row in rows)
-        if a.elapsed <= moment
-    ]
-    if not actions:
+    folded = folded_plays(game_id, home_team_id, away_team_id)
+    index = bisect.bisect_right(folded.elapsed, moment) - 1
+    if index < 0:
         return None
-    last = actions[-1]
+    last, state = folded.actions[index], folded.states[index]
     if (last.score_home, last.score_away) != score:
         return None
     if moment - last.elapsed > SHOT_CLOCK_SECONDS:
         return None
-    state = PlayState()
-    awarding: PlayAction | None = None  # a team foul whose free throws may be to come
-    for action in actions:
-        if action.kind == "foul" and action.team_foul and action.side is not None:
-            fouled = other(action.side)
-            shooting = any(word in action.descriptor for word in _SHOTS_LIKELY)
-            awarding = action if shooting or state.in_bonus(fouled) else None
-        elif action.kind == "freethrow":
-            awarding = None
-        state = step(state, action)
     if (state.score_home, state.score_away) != score:
         return None  # a late row's lower score (the running maximum disagrees)
     try:
@@ -419,5 +496,5 @@ def plays_at(
         return None
     # The stored plays lack the foul's "Nfreethrow" qualifier: between a foul that gives
     # free throws and the first of them (the clock stopped), how many are to come is unknown.
-    known = awarding is None or awarding.elapsed != last.elapsed
-    return PlaysAt(state, free_throws_known=known)
+    awarding = folded.awarding[index]
+    return PlaysAt(state, free_throws_known=awarding is None or awarding != last.elapsed)

@@ -7,6 +7,7 @@ dropped from the list, real actions with swapped order numbers."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import gzip
 import json
 from typing import Any
@@ -446,3 +447,41 @@ def test_free_throws_after_a_shooting_foul_are_unknown_until_they_are_shot() -> 
     )
     assert done is not None and done.free_throws_known
     assert done.state.free_throws_pending == 0
+
+
+@pytest.mark.django_db
+def test_the_kept_fold_follows_new_edited_and_removed_plays_as_a_fresh_one_would() -> None:
+    """Each process keeps a game's folded plays: new actions are folded on, an edit or a
+    removal (SYNTHESISED from the real payload) refolds; the answers always equal a fold
+    read from scratch."""
+    from games import plays as kept
+    from games.plays import folded_plays
+
+    game = make_game(GAME)
+    teams = (game.home_team_id, game.away_team_id)
+    kept._folds.clear()
+    rows = parse_playbyplay(recorded(GAME, "playbyplay"))[1]
+
+    def fresh() -> kept.FoldedPlays:
+        kept._folds.clear()
+        return folded_plays(GAME, *teams)
+
+    ingest_plays(GAME, rows[:200])
+    first = folded_plays(GAME, *teams)
+    assert len(first.states) > 100
+    ingest_plays(GAME, rows[:400])  # 200 new actions: folded on
+    grown = folded_plays(GAME, *teams)
+    assert grown is first  # the same fold, extended
+    grown_states = list(grown.states)
+    assert grown_states == fresh().states
+    assert folded_plays(GAME, *teams).states == grown_states  # unchanged: kept
+
+    edited = [*rows[:400]]
+    edited[150] = dataclasses.replace(edited[150], score_home=edited[150].score_home)  # same
+    changed = dataclasses.replace(edited[380], descriptor="shooting", action_type="foul")
+    edited[380] = changed  # an edit of an action already folded
+    ingest_plays(GAME, edited)
+    refolded = folded_plays(GAME, *teams)
+    assert refolded is not grown and refolded.states == fresh().states
+    ingest_plays(GAME, [r for r in edited if r.action_number != edited[390].action_number])
+    assert folded_plays(GAME, *teams).states == fresh().states  # a removal refolds too

@@ -32,7 +32,10 @@ Sent = list[tuple[str, list[dict[str, Any]]]]
 
 @pytest.fixture(autouse=True)
 def no_cached_pregame() -> None:
+    from games import plays
+
     services.pregame.cache_clear()  # each test builds its own season
+    plays._folds.clear()  # ... and its own plays
 
 
 def poll(payload: dict[str, Any]) -> None:
@@ -149,11 +152,11 @@ def test_the_task_costs_a_fixed_number_of_queries_per_state(
     # The season's results of both teams once per game and process; the task's one
     # transaction (a savepoint and its release in tests); then per state: the game's seq
     # bumped (the row locked), the row inserted, in a savepoint of its own (+ release),
-    # and the game's plays up to the moment (one query; its rows, not the number of
-    # queries, grow with the game: a few hundred at most). No earlier forecast is read.
-    with django_assert_num_queries(1 + 2 + 1 + 1 + 1 + 2):
+    # and the game's plays: how many and the newest change (one aggregate), and the rows
+    # the first time in a process (then only those changed since). No earlier forecast.
+    with django_assert_num_queries(1 + 2 + 1 + 1 + 2 + 2):
         assert forecast_live_states.run([moment.as_task_argument()]) == 1
-    with django_assert_num_queries(1 + 1 + 1 + 2):  # pregame cached now
+    with django_assert_num_queries(1 + 1 + 1 + 2):  # pregame and the plays' fold kept now
         assert make_live_forecast(replace_score(moment, 80, 40)) is not None
 
 
