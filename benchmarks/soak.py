@@ -8,8 +8,9 @@ versions in order, ask for a snapshot on a gap, reconnect with backoff and jitte
 During the night: kill -9 one daphne, kill -9 one worker in the middle of a poll,
 restart Redis. At the end every client's view is compared with the database.
 
-    .venv/bin/python -m benchmarks.soak                  # the committed run
-    .venv/bin/python -m benchmarks.soak --clients 100    # a quick look
+    .venv/bin/python -m benchmarks.soak                  # the committed run, ~12 min
+    .venv/bin/python -m benchmarks.soak --server uvicorn # the same under uvicorn
+    .venv/bin/python -m benchmarks.soak --poll-seconds 2 # 5x the production beat: a stress
 
 Writes benchmarks/results/soak.json and docs/soak.md. A benchmark, not a test: it
 prints figures and never asserts on timings.
