@@ -555,7 +555,6 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
                     await asyncio.sleep(5)
                     stack.restart("web1")
                     detail: dict[str, Any] = {}
-                    watch_restart(stack, "web1", detail)
                 elif what.startswith("kill -9 a worker"):
                     detail = await kill_worker_mid_poll(stack)
                     await asyncio.sleep(3)
