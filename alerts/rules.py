@@ -77,6 +77,14 @@ class Moment:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """A live win probability and the state it was forecast at (the score shown with it)."""
+
+    probability: float
+    moment: Moment
+
+
+@dataclass(frozen=True)
 class Teams:
     home: str
     away: str
@@ -197,34 +205,28 @@ def runs(teams: Teams, scores: Sequence[Moment], live: bool, limits: Thresholds)
 # --- win probability: big swing, upset brewing ---------------------------------------------
 
 
-def minute_moment(minute: int, scores: dict[int, tuple[int, int]]) -> Moment:
-    home, away = scores.get(minute, (0, 0))
-    return Moment.at_elapsed(60.0 * minute, home, away)
-
-
 def big_swings(
     teams: Teams,
-    probabilities: dict[int, float],
-    scores: dict[int, tuple[int, int]],
+    readings: dict[int, Reading],
     fired: Iterable[int],
     limits: Thresholds,
 ) -> list[Candidate]:
     """Minutes whose home win probability moved by ``swing_points`` from ``swing_minutes``
     earlier, none within ``swing_cooldown_minutes`` of an earlier swing (``fired``: the
-    minutes of the swings already stored)."""
+    minutes of the swings already stored); told at the state the new probability is of."""
     taken = sorted(fired)
     found: list[Candidate] = []
-    for minute in sorted(probabilities):
-        before = probabilities.get(minute - limits.swing_minutes)
-        if before is None:
+    for minute in sorted(readings):
+        earlier = readings.get(minute - limits.swing_minutes)
+        if earlier is None:
             continue
-        now = probabilities[minute]
+        before, now = earlier.probability, readings[minute].probability
         if abs(now - before) * 100 < limits.swing_points:
             continue
         if any(abs(minute - other) <= limits.swing_cooldown_minutes for other in taken):
             continue
         taken.append(minute)
-        moment = minute_moment(minute, scores)
+        moment = readings[minute].moment
         found.append(
             Candidate(
                 BIG_SWING,
@@ -242,23 +244,23 @@ def big_swings(
 def upset(
     teams: Teams,
     favourite: str,
-    probabilities: dict[int, float],
-    scores: dict[int, tuple[int, int]],
+    readings: dict[int, Reading],
     live: bool,
     limits: Thresholds,
 ) -> list[Candidate]:
     """The favourite's (``home``/``away``) win probability at most ``upset_probability`` %
     after ``upset_from_minute``; active while its latest probability still is."""
 
-    def favoured(probability: float) -> float:
+    def favoured(minute: int) -> float:
+        probability = readings[minute].probability
         return probability if favourite == "home" else 1 - probability
 
     limit = limits.upset_probability / 100
-    minutes = [m for m in sorted(probabilities) if m >= limits.upset_from_minute]
+    minutes = [m for m in sorted(readings) if m >= limits.upset_from_minute]
     for minute in minutes:
-        chance = favoured(probabilities[minute])
+        chance = favoured(minute)
         if chance <= limit:
-            moment = minute_moment(minute, scores)
+            moment = readings[minute].moment
             team = teams.home if favourite == "home" else teams.away
             return [
                 Candidate(
@@ -267,7 +269,7 @@ def upset(
                     f"Upset brewing: favourite {team} down to {chance:.0%}, "
                     f"{score_words(teams, moment)}, {clock_words(moment)}",
                     moment,
-                    active=live and favoured(probabilities[minutes[-1]]) <= limit,
+                    active=live and favoured(minutes[-1]) <= limit,
                     details={"favourite": team, "probability": chance, "minute": minute},
                 )
             ]

@@ -138,24 +138,18 @@ def game_candidates(
         found += rules.clutch(teams, moments, now, live, limits)
     if limits.evaluates(Rule.RUN):
         found += rules.runs(teams, score_states(game), live, limits)
-    scores_by_minute = {
-        minute: (home, away)
-        for minute, home, away in MinuteDifferential.objects.filter(game=game).values_list(
-            "minute", "home_score", "away_score"
-        )
-    }
     if limits.evaluates(Rule.BIG_SWING) or limits.evaluates(Rule.UPSET):
-        probabilities = probabilities_by_minute(
+        readings = readings_by_minute(
             LiveForecast.objects.filter(game=game)
             .exclude(home_win_prob__in=(0.0, 1.0))  # decided: the result, not a swing
             .order_by("elapsed_seconds", "home_score", "away_score", "id")
-            .values_list("elapsed_seconds", "home_win_prob")
+            .values_list("elapsed_seconds", "home_win_prob", "home_score", "away_score")
         )
-        if probabilities and limits.evaluates(Rule.BIG_SWING):
-            found += rules.big_swings(teams, probabilities, scores_by_minute, swings_stored, limits)
+        if readings and limits.evaluates(Rule.BIG_SWING):
+            found += rules.big_swings(teams, readings, swings_stored, limits)
         favourite = favourite_of(game) if limits.evaluates(Rule.UPSET) else ""
-        if probabilities and favourite:
-            found += rules.upset(teams, favourite, probabilities, scores_by_minute, live, limits)
+        if readings and favourite:
+            found += rules.upset(teams, favourite, readings, live, limits)
     if limits.evaluates(Rule.FORECAST_MISS):
         prediction = Prediction.objects.filter(game=game).first()
         if prediction is not None:
@@ -164,9 +158,14 @@ def game_candidates(
                 if game.status == GameStatus.FINAL
                 else None
             )
+            halftime_score = (
+                MinuteDifferential.objects.filter(game=game, minute=HALFTIME_MINUTE)
+                .values_list("home_score", "away_score")
+                .first()
+            )
             halftime_moment = (
-                rules.minute_moment(HALFTIME_MINUTE, scores_by_minute)
-                if HALFTIME_MINUTE in scores_by_minute
+                rules.Moment.at_elapsed(60.0 * HALFTIME_MINUTE, *halftime_score)
+                if halftime_score is not None
                 else None
             )
             found += rules.forecast_misses(
@@ -248,10 +247,19 @@ def _overlapping_run(game: Game, candidate: rules.Candidate) -> bool:
     return False
 
 
-def probabilities_by_minute(states: Iterable[tuple[float, float]]) -> dict[int, float]:
-    """The live win probability at each game minute: of the last state within it (a state
-    at 95 s of game time is minute 2's; the rules compare minutes 2 game-minutes apart)."""
-    return {math.ceil(elapsed / 60): probability for elapsed, probability in states}
+def readings_by_minute(
+    states: Iterable[tuple[float, float, int, int]],
+) -> dict[int, rules.Reading]:
+    """The live win probability at each game minute, with the state it was forecast at:
+    the last state within the minute (a state at 95 s of game time is minute 2's; the
+    rules compare minutes 2 game-minutes apart). ``states``: (elapsed seconds, home win
+    probability, home score, away score) in game order."""
+    return {
+        math.ceil(elapsed / 60): rules.Reading(
+            probability, rules.Moment.at_elapsed(elapsed, home, away)
+        )
+        for elapsed, probability, home, away in states
+    }
 
 
 def _swing_minute(key: str) -> int:

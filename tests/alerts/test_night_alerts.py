@@ -147,3 +147,31 @@ def test_sac_at_dal_is_clutch_in_the_fourth_and_in_overtime_as_its_score_line_sa
     [p4] = [a for a in night.rows["alert"] if a["game_id"] == SAC_AT_DAL and a["key"] == "P4"]
     assert p4["text"] == "Clutch time: SAC 104 @ DAL 105, 5:00 left in Q4"
     assert not any(a["active"] for a in night.rows["alert"])  # every game is final
+
+
+@whole_night[0]
+@whole_night[1]
+def test_every_alert_tells_the_score_the_game_had_at_its_moment(night: RecordedNight) -> None:
+    # The replay's polls show the score at game-minute ends, so an alert's moment is one
+    # and its score is that minute's in the night's minute table; a big swing or an
+    # upset once read "ATL 0 @ ORL 0" with 5:00 left in the fourth (a score fallback).
+    score_at = {
+        (r["game_id"], r["minute"]): (r["home_score"], r["away_score"])
+        for r in night.rows["minute"]
+    }
+    teams = {g["game_id"]: (g["home_tricode"], g["away_tricode"]) for g in night.rows["game"]}
+    checked: Counter[str] = Counter()
+    for a in night.rows["alert"]:
+        period_start = (
+            720 * (a["period"] - 1) if a["period"] <= 4 else 2880 + 300 * (a["period"] - 5)
+        )
+        length = 720 if a["period"] <= 4 else 300
+        elapsed = period_start + length - a["clock_seconds"]
+        minute = round(elapsed / 60)
+        assert elapsed == 60 * minute, a
+        assert (a["home_score"], a["away_score"]) == score_at[(a["game_id"], minute)], a
+        home, away = teams[a["game_id"]]
+        if a["rule"] != "forecast_miss":  # its text tells the differential, not the score
+            assert f"{away} {a['away_score']} @ {home} {a['home_score']}" in a["text"], a
+        checked[a["rule"]] += 1
+    assert checked["big_swing"] and checked["upset"] and checked["clutch"], checked

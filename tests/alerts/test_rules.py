@@ -28,6 +28,16 @@ def at(period: int, left: float, home: int, away: int) -> Moment:
     return Moment(period, left, start + length - left, home, away)
 
 
+def readings_of(
+    probabilities: dict[int, float], scores: dict[int, tuple[int, int]]
+) -> dict[int, rules.Reading]:
+    """Readings at each minute's end (the score 0-0 where none is given)."""
+    return {
+        minute: rules.Reading(p, Moment.at_elapsed(60.0 * minute, *scores.get(minute, (0, 0))))
+        for minute, p in probabilities.items()
+    }
+
+
 def test_clutch_is_the_last_five_minutes_of_the_fourth_or_an_overtime_within_five() -> None:
     moments = [
         at(3, 100, 80, 80),  # third quarter: never clutch
@@ -78,24 +88,41 @@ def test_a_run_of_nine_or_a_correction_raises_nothing() -> None:
 
 def test_a_big_swing_compares_with_two_minutes_earlier_and_cools_down_three() -> None:
     probabilities = {10: 0.50, 11: 0.60, 12: 0.76, 13: 0.40, 14: 0.20, 15: 0.45, 17: 0.80}
-    found = rules.big_swings(TEAMS, probabilities, {12: (30, 20)}, [], LIMITS)
+    readings = readings_of(probabilities, {12: (30, 20)})
+    found = rules.big_swings(TEAMS, readings, [], LIMITS)
     # m12: 0.50 -> 0.76 (26 points); m13: 0.60 -> 0.40 is under 25; m14: 0.76 -> 0.20
     # is within 3 minutes of m12; m15: 0.40 -> 0.45 is small; m17: 0.45 -> 0.80, 5
     # minutes after m12, is a second swing.
     assert [c.key for c in found] == ["m12", "m17"]
     assert found[0].moment == Moment(1, 0.0, 720.0, 30, 20)
-    assert found[0].text.startswith("Big swing: DAL win probability 50% → 76% in 2 minutes")
-    assert [c.key for c in rules.big_swings(TEAMS, probabilities, {}, [15], LIMITS)] == []
+    assert found[0].text == (
+        "Big swing: DAL win probability 50% → 76% in 2 minutes, SAC 20 @ DAL 30, end of Q1"
+    )
+    assert [c.key for c in rules.big_swings(TEAMS, readings, [15], LIMITS)] == []
+
+
+def test_a_swing_in_overtime_is_told_with_the_score_its_probability_was_forecast_at() -> None:
+    # An overtime minute's state mid-minute (no closed minute to take a score from):
+    # the alert tells the forecast state's score and clock, never 0-0.
+    readings = {
+        49: rules.Reading(0.70, Moment.at_elapsed(2940.0, 110, 108)),
+        51: rules.Reading(0.30, Moment.at_elapsed(3043.0, 112, 115)),
+    }
+    [swing] = rules.big_swings(TEAMS, readings, [], LIMITS)
+    assert swing.moment == Moment(5, 137.0, 3043.0, 112, 115)
+    assert "SAC 115 @ DAL 112, 2:17 left in OT" in swing.text
 
 
 def test_an_upset_brews_when_the_favourite_drops_to_a_quarter_after_the_first() -> None:
     probabilities = {11: 0.20, 12: 0.30, 13: 0.74, 14: 0.80}  # home's probability
-    assert rules.upset(TEAMS, "home", probabilities, {}, True, LIMITS) == []  # m11: too early
+    readings = readings_of(probabilities, {14: (40, 30)})
+    assert rules.upset(TEAMS, "home", readings, True, LIMITS) == []  # m11: too early
     # The away favourite: 26 % at m13 is not yet at most 25 %; 20 % at m14 is.
-    found = rules.upset(TEAMS, "away", probabilities, {14: (40, 30)}, True, LIMITS)
+    found = rules.upset(TEAMS, "away", readings, True, LIMITS)
     assert [(c.key, c.details["minute"]) for c in found] == [("game", 14)]
     assert found[0].moment == Moment(2, 600.0, 840.0, 40, 30) and found[0].active
-    assert not rules.upset(TEAMS, "away", {**probabilities, 15: 0.5}, {}, True, LIMITS)[0].active
+    later = readings_of({**probabilities, 15: 0.5}, {})
+    assert not rules.upset(TEAMS, "away", later, True, LIMITS)[0].active
 
 
 def test_a_forecast_miss_is_outside_the_ninety_percent_interval() -> None:
