@@ -317,6 +317,19 @@ class PlayState:
     def fouls(self, side: Side) -> int:
         return self.fouls_home if side == HOME else self.fouls_away
 
+    @property
+    def possession_sign(self) -> int | None:
+        """Who has the ball as the forecast reads it: +1 home, -1 away, None unknown."""
+        return {HOME: 1, AWAY: -1}[self.possession] if self.possession else None
+
+    @property
+    def signed_free_throws_pending(self) -> int:
+        """Free throws still to shoot, negative when the away team shoots them (the
+        forecast's encoding, in training and live alike)."""
+        return (
+            -self.free_throws_pending if self.free_throw_side == AWAY else self.free_throws_pending
+        )
+
     def in_bonus(self, side: Side) -> bool:
         """Would the opponent's next common foul give ``side`` free throws?"""
         opponent = other(side)

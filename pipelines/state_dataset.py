@@ -197,14 +197,11 @@ def period_at(elapsed: float) -> int:
 
 def state_row(state: PlayState) -> tuple[float, ...]:
     """The ``ROW_FIELDS`` after ``elapsed``/``period``/``seconds_left`` of one state."""
-    possession = {HOME: 1.0, AWAY: -1.0}[state.possession] if state.possession else np.nan
-    pending = float(state.free_throws_pending)
-    if state.free_throw_side == AWAY:
-        pending = -pending
+    sign = state.possession_sign
     return (
         float(state.margin),
-        possession,
-        pending,
+        np.nan if sign is None else float(sign),
+        float(state.signed_free_throws_pending),
         float(state.fouls_home),
         float(state.fouls_away),
         float(state.in_bonus(HOME)),

@@ -254,17 +254,14 @@ def game_state(moment: Moment) -> GameState:
 
 
 def with_plays(state: GameState, plays: PlaysAt) -> GameState:
-    """``state`` with the game state the plays give (pipelines.state_dataset's
-    ``state_row`` encodes the same for training: +1 home / -1 away, signed free throws)."""
+    """``state`` with the game state the plays give, encoded as for training (``PlayState``'s
+    ``possession_sign`` and ``signed_free_throws_pending``, as pipelines.state_dataset's
+    ``state_row`` reads them)."""
     facts = plays.state
-    possession = {HOME: 1, AWAY: -1}[facts.possession] if facts.possession else None
-    pending: int | None = None
-    if plays.free_throws_known:
-        pending = facts.free_throws_pending * (-1 if facts.free_throw_side == AWAY else 1)
     return dataclasses.replace(
         state,
-        possession=possession,
-        free_throws_pending=pending,
+        possession=facts.possession_sign,
+        free_throws_pending=facts.signed_free_throws_pending if plays.free_throws_known else None,
         fouls_home=facts.fouls_home,
         fouls_away=facts.fouls_away,
         bonus_home=facts.in_bonus(HOME),

@@ -99,10 +99,14 @@ def test_free_throws_pending_and_the_last_one() -> None:
     )
     assert (state.free_throws_pending, state.free_throw_side) == (2, AWAY)
     assert state.possession == AWAY
+    # The forecast's encoding (training rows and live states alike): away is negative.
+    assert (state.possession_sign, state.signed_free_throws_pending) == (-1, -2)
+    assert PlayState().possession_sign is None and PlayState().signed_free_throws_pending == 0
     state = step(state, act("freethrow", AWAY, 600, sub_type="1 of 2", made=True, away=1))
     assert (state.free_throws_pending, state.free_throw_side) == (1, AWAY)
     made = step(state, act("freethrow", AWAY, 600, sub_type="2 of 2", made=True, away=2))
     assert (made.free_throws_pending, made.free_throw_side, made.possession) == (0, None, HOME)
+    assert (made.possession_sign, made.signed_free_throws_pending) == (1, 0)
     missed = step(state, act("freethrow", AWAY, 600, sub_type="2 of 2", made=False, away=1))
     assert missed.possession == AWAY  # until the rebound
 
