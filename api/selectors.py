@@ -22,7 +22,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from api.schemas import BoxScoreDetail, ForecastRow, GameDetail, NightGames, NightSummary, PlayPage
 from games.feed.types import GameStatus
-from games.models import Game, PlayerBoxLine, TeamBoxLine
+from games.models import Game, Play, PlayerBoxLine, TeamBoxLine
 from predictions.models import LiveForecast
 from realtime.messages import API_VERSION, SNAPSHOT_CURVE_POINTS
 from realtime.payloads import (
@@ -111,9 +111,15 @@ def _newest(rows: QuerySet[Any]) -> tuple[int, str]:
     return agg["n"], agg["newest"].isoformat() if agg["newest"] else ""
 
 
+def _plays_version(game: Game) -> tuple[int, str]:
+    """The plays' ``version()``, the one the live forecast's kept fold checks too."""
+    rows, newest = Play.objects.filter(game=game).version()
+    return rows, newest.isoformat() if newest else ""
+
+
 def plays_validators(game: Game, after: int, limit: int) -> Validators:
     """Every stored play counts (a removed one too: its removal is a change)."""
-    return Validators(_etag("plays", game.pk, *_newest(game.plays.all()), after, limit), None)
+    return Validators(_etag("plays", game.pk, *_plays_version(game), after, limit), None)
 
 
 def play_page(game: Game, after: int, limit: int) -> PlayPage:
@@ -133,7 +139,7 @@ def boxscore_validators(game: Game) -> Validators:
     parts = (
         *_newest(TeamBoxLine.objects.filter(game=game)),
         *_newest(PlayerBoxLine.objects.filter(game=game)),
-        *_newest(game.plays.all()),
+        *_plays_version(game),
     )
     return Validators(_etag("boxscore", game.pk, *parts), None)
 

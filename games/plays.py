@@ -13,6 +13,7 @@ possession (``game_flow``). The models are registered by ``games.models``.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -59,6 +60,12 @@ class PlayQuerySet(models.QuerySet["Play"]):
     def present(self) -> PlayQuerySet:
         """The plays the feed still has (not removed), in game order."""
         return self.filter(removed=False).order_by("order_number", "action_number")
+
+    def version(self) -> tuple[int, dt.datetime | None]:
+        """(rows, newest ``updated_at``): any insert, edit or removal changes it (a removed
+        play is kept, marked ``removed``), so it tells whether the plays changed."""
+        agg = self.aggregate(rows=models.Count("pk"), newest=models.Max("updated_at"))
+        return agg["rows"], agg["newest"]
 
 
 class Play(models.Model):
@@ -432,10 +439,10 @@ def folded_plays(game_id: str, home_team_id: int, away_team_id: int) -> FoldedPl
     new actions after the last folded one are folded on; an edit, a removal or a late
     action refolds the game."""
     stored = Play.objects.filter(game_id=game_id)
-    now = stored.aggregate(rows=models.Count("pk"), newest=models.Max("updated_at"))
+    rows, newest = stored.version()
     with _folds_lock:
         kept = _folds.get(game_id)
-    if kept is not None and (kept.rows, kept.newest) == (now["rows"], now["newest"]):
+    if kept is not None and (kept.rows, kept.newest) == (rows, newest):
         return kept
     folded = None
     if kept is not None and kept.newest is not None:
@@ -443,7 +450,7 @@ def folded_plays(game_id: str, home_team_id: int, away_team_id: int) -> FoldedPl
         fresh = _actions(changed, home_team_id, away_team_id)
         appended = (
             all(not row[0] and row[1] not in kept.known for row in changed)
-            and kept.rows + len(changed) == now["rows"]
+            and kept.rows + len(changed) == rows
             and (not kept.actions or all(_order(a) > _order(kept.actions[-1]) for a in fresh))
         )
         if appended:
@@ -454,7 +461,7 @@ def folded_plays(game_id: str, home_team_id: int, away_team_id: int) -> FoldedPl
         every = _rows(stored)
         folded = FoldedPlays(known={row[1] for row in every})
         folded.extend(_actions(every, home_team_id, away_team_id))
-    folded.rows, folded.newest = now["rows"], now["newest"]
+    folded.rows, folded.newest = rows, newest
     with _folds_lock:
         _folds[game_id] = folded
         _folds.move_to_end(game_id)
