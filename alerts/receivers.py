@@ -3,27 +3,25 @@ commit): queue one rule evaluation for the games it touched. Connected in ``read
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from alerts import signals as alerts_signals
 from alerts.models import Alert
 from alerts.tasks import evaluate_alerts, queue_webhooks
 from games import signals as games_signals
+from games.broker import queue_or_skip
 from predictions import signals as predictions_signals
 from predictions.models import LiveForecast, Prediction
-from predictions.receivers import BROKER_AWAY
-
-logger = logging.getLogger(__name__)
 
 
 def queue_evaluation(game_ids: list[str]) -> None:
     if not game_ids:
         return
-    try:
-        evaluate_alerts.delay(sorted(set(game_ids)))
-    except BROKER_AWAY as exc:  # Redis restarting: the games' next change evaluates them
-        logger.warning("alert evaluation of %d games not queued (%s)", len(game_ids), exc)
+    queue_or_skip(
+        lambda: evaluate_alerts.delay(sorted(set(game_ids))),
+        f"alert evaluation of {len(game_ids)} games",
+        "the games' next change evaluates them",
+    )
 
 
 def on_games_changed(sender: Any, changes: list[games_signals.GameChange], **kwargs: Any) -> None:

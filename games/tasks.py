@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import OperationalError, connections
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from games.broker import queue_or_skip
 from games.feed.live import FeedError
 from games.play_services import follow_exclusively
 from games.services import poll_exclusively
@@ -42,7 +43,11 @@ def poll_scoreboard() -> str:
         raise
     if run is not None and settings.PLAYS_FOLLOW:
         # The scoreboard is committed and pushed: the games' own endpoints come after.
-        follow_plays.apply_async(expires=settings.POLL_INTERVAL_SECONDS)
+        queue_or_skip(
+            lambda: follow_plays.apply_async(expires=settings.POLL_INTERVAL_SECONDS),
+            "the plays' follow-up",
+            "the next poll queues it",
+        )
     return run.outcome if run else "skipped"
 
 

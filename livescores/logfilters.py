@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from kombu.exceptions import OperationalError as KombuOperationalError
-from redis.exceptions import ConnectionError as RedisConnectionError
-
-OUTAGE_ERRORS = (RedisConnectionError, KombuOperationalError, ConnectionError)
+from games.broker import BROKER_AWAY as OUTAGE_ERRORS
 
 
 class BrokerOutageFilter(logging.Filter):

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from kombu.exceptions import OperationalError as BrokerError
-from redis.exceptions import ConnectionError as RedisConnectionError
-
 from games import signals
+from games.broker import queue_or_skip
 from games.models import Game
 from predictions.services import Moment, forecasts_moment
 from predictions.tasks import forecast_live_states, predict_game, record_game_outcomes
-
-logger = logging.getLogger(__name__)
-# What .delay raises while the broker (Redis) is away.
-BROKER_AWAY = (BrokerError, RedisConnectionError, ConnectionError)
 
 
 def queue_prediction(game_id: str) -> None:
@@ -28,10 +21,11 @@ def queue_live_forecasts(games: list[Game]) -> None:
     moments = [Moment.of(game).as_task_argument() for game in games if forecasts_moment(game)]
     if not moments:
         return
-    try:
-        forecast_live_states.delay(moments)
-    except BROKER_AWAY as exc:  # Redis restarting: the next poll's states are forecast
-        logger.warning("live forecasts of %d games not queued (%s)", len(moments), exc)
+    queue_or_skip(
+        lambda: forecast_live_states.delay(moments),
+        f"live forecasts of {len(moments)} games",
+        "the next poll's states are forecast",
+    )
 
 
 def on_game_states_changed(sender: Any, games: list[Game], **kwargs: Any) -> None:
