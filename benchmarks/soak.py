@@ -40,7 +40,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ROOT, pct, raise_nofile, rss_kib
+from benchmarks.common import (
+    ROOT,
+    cpu_seconds,
+    machine_busy_seconds,
+    pct,
+    raise_nofile,
+    rss_kib,
+)
 from support.client import ClientState
 from support.net import server_port, wait_for
 
@@ -214,6 +221,61 @@ class Stack:
             with contextlib.suppress(FileNotFoundError, RuntimeError):
                 total += rss_kib(pid)
         return total
+
+
+class CpuMeter:
+    """Where the night's CPU went: each of the stack's processes (with its children, across
+    restarts: a process first seen during the night counts from its birth), this harness
+    (its 1,000 clients), and the whole machine (PostgreSQL and other tenants included),
+    sampled once a second so that a decile of the night can be told apart."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.seen: dict[int, float] = {}
+        self.used: dict[str, float] = {}
+        self.machine: list[tuple[float, float, float]] = []  # (wall time, busy, total)
+        self.harness_started = time.process_time()
+        self.harness_used = 0.0
+        self.sample(baseline=True)
+
+    def sample(self, baseline: bool = False) -> None:
+        for name in self.stack.processes:
+            for pid in self.stack.pids(name):
+                try:
+                    now = cpu_seconds(pid)
+                except (FileNotFoundError, ProcessLookupError, IndexError):
+                    continue
+                before = self.seen.get(pid, now if baseline else 0.0)
+                self.used[name] = self.used.get(name, 0.0) + now - before
+                self.seen[pid] = now
+        self.machine.append((time.time(), *machine_busy_seconds()))
+        self.harness_used = time.process_time() - self.harness_started
+
+    def busy_share(self, start: float, end: float) -> float | None:
+        """The machine's busy fraction of all its cores between two wall times."""
+        inside = [m for m in self.machine if start <= m[0] <= end]
+        if len(inside) < 2:
+            return None
+        busy, total = inside[-1][1] - inside[0][1], inside[-1][2] - inside[0][2]
+        return round(busy / total, 3) if total else None
+
+    def report(
+        self, seconds: float, first: tuple[float, float], last: tuple[float, float]
+    ) -> dict[str, Any]:
+        return {
+            "cpu_seconds": {
+                **{name: round(used, 1) for name, used in sorted(self.used.items())},
+                "harness": round(self.harness_used, 1),
+            },
+            "harness_cpu_pct_of_one_core": round(self.harness_used / seconds * 100, 1)
+            if seconds
+            else None,
+            "machine_busy_share": {
+                "night": self.busy_share(self.machine[0][0], self.machine[-1][0]),
+                "first_decile": self.busy_share(*first),
+                "last_decile": self.busy_share(*last),
+            },
+        }
 
 
 def redis_answers(port: int) -> bool:
@@ -530,6 +592,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         print(f"{len(night.sockets)} clients connected: {spread}", flush=True)
         stack.start_polling()
         started = time.monotonic()
+        cpu = CpuMeter(stack)
         chosen = [EVENTS[name] for name in args.events]
         plan = [(0.3 + 0.4 * i / max(1, len(chosen) - 1), what) for i, what in enumerate(chosen)]
         killed_at: dict[str, float] = {}
@@ -543,6 +606,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
                     worked_at[name] = time.monotonic()
             if warmed_up is None and db("SELECT 1 FROM predictions_prediction LIMIT 1"):
                 warmed_up = time.monotonic() + 5
+            cpu.sample()
             for name in ("web1", "web2", "worker1", "worker2", "beat"):
                 if stack.processes[name].poll() is None:
                     rss.setdefault(name, []).append((time.monotonic(), stack.rss_kib(name)))
@@ -580,7 +644,10 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
                 break
             await asyncio.sleep(1)
         night_seconds = time.monotonic() - started
-        await asyncio.sleep(args.settle)  # last pushes, last resyncs
+        settle_until = time.monotonic() + args.settle  # last pushes, last resyncs
+        while time.monotonic() < settle_until:
+            await asyncio.sleep(1)
+            cpu.sample()
         truth = database_view()
         final_spread = {s: sum(c.server == s for c in night.clients) for s in ("web1", "web2")}
         night.stopping = True
@@ -728,6 +795,11 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         "resyncs_answered": len(night.resync_ms),
         "resync_p95_ms": round(pct(night.resync_ms, 95), 1) if night.resync_ms else None,
         "snapshots": snapshot_counts,
+        **cpu.report(
+            night_seconds,
+            (first_at, first_at + 0.1 * span),
+            (first_at + 0.9 * span, last_at),
+        ),
         "connect_failure_kinds": failure_kinds,
         "delivery_p50_ms_all": round(pct([ms for _, ms in night.latencies], 50), 1)
         if night.latencies
@@ -826,6 +898,13 @@ seconds per poll), {s["clients"]} clients through HAProxy (initially
   All clients together received {result.get("frames_received")} frames
   ({result.get("frames_per_second")} a second over the night).
   The deciles split the night by time received.
+* CPU: seconds used during the night by each process (a worker with its pool; the
+  harness is this benchmark's own process, all 1,000 clients):
+  {result.get("cpu_seconds")}; the harness used
+  {result.get("harness_cpu_pct_of_one_core")} % of one core. The machine's busy share of
+  all its cores (PostgreSQL and the shared machine's other tenants included):
+  {result.get("machine_busy_share")}. A share near 1 means the delivery times measure
+  a saturated machine, not the server alone.
 * Tracebacks in the logs: {result["tracebacks_in_logs"]}.
 
 Bytes per incremental message (mean, as received by one reader and one subscriber),

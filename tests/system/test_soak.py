@@ -35,7 +35,10 @@ def test_a_night_with_a_daphne_killed_and_redis_restarted_loses_nothing() -> Non
         result = asyncio.run(soak.soak(args))
     finally:
         subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", database])
-    printed = ("connect_failures", "delivery_p95_last_over_first", "bytes_per_message", "events")
+    printed = (
+        *("connect_failures", "delivery_p95_last_over_first", "bytes_per_message", "events"),
+        *("cpu_seconds", "harness_cpu_pct_of_one_core", "machine_busy_share"),
+    )
     print(json.dumps({key: result[key] for key in printed}, indent=1))
     assert [e["what"] for e in result["events"]] == [soak.EVENTS["daphne"], soak.EVENTS["redis"]]
     assert {
