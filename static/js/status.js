@@ -2,6 +2,10 @@
 
 import { el, num, timeShort } from "./format.js";
 
+// What the feed setting and a poll's outcome mean, in words staff read.
+export const FEED_WORDS = { replay: "replay of a recorded night", live: "NBA.com live scoreboard" };
+export const OUTCOME_WORDS = { ok: "ok", fetch_error: "feed did not answer", error: "failed while storing" };
+
 export function renderStatus(status) {
   const facts = document.getElementById("system-facts");
   if (!facts) return;
@@ -9,17 +13,17 @@ export function renderStatus(status) {
   const last = polls.last;
   const model = status.model;
   const items = [
-    ["feed", `${status.feed} (every ${status.poll_interval_seconds} s)`],
-    ["last poll", last ? `${timeShort(last.started_at)} · ${last.outcome} · ${last.games} games · ${num(last.total_ms)} ms` : "none yet"],
-    ["last ok poll", timeShort(polls.last_ok)],
-    ["errors", `${polls.errors} of the last ${polls.runs} polls`],
-    ["model served", model.served_version || "no artifact: drift baseline"],
-    ["last forecast", model.last_forecast ? `${model.last_forecast.name} ${model.last_forecast.version} at ${timeShort(model.last_forecast.at)}` : "none yet"],
+    ["score feed", `${FEED_WORDS[status.feed] || status.feed}, checked every ${status.poll_interval_seconds} s`],
+    ["last check", last ? `${timeShort(last.started_at)} · ${OUTCOME_WORDS[last.outcome] || last.outcome} · ${last.games} games · ${num(last.total_ms)} ms` : "none yet"],
+    ["last good check", polls.last_ok ? timeShort(polls.last_ok) : "none yet"],
+    ["failed checks", `${polls.errors} of the last ${polls.runs}`],
+    ["halftime model", model.served_version || "none trained: forecasts use the drift baseline"],
+    ["last forecast", model.last_forecast ? `${model.last_forecast.name} (${model.last_forecast.version}) at ${timeShort(model.last_forecast.at)}` : "none yet"],
   ];
   facts.replaceChildren(...items.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { "data-fact": k, text: v })]));
   document.querySelector('#poll-times [data-field="window"]').textContent = polls.runs;
   document.querySelector("#poll-times tbody").replaceChildren(
-    ...[["fetch", polls.fetch_ms], ["processing", polls.processing_ms], ["total", polls.total_ms]].map(([k, s]) =>
+    ...[["reading the feed", polls.fetch_ms], ["storing and pushing", polls.processing_ms], ["whole check", polls.total_ms]].map(([k, s]) =>
       el("tr", {}, el("th", { scope: "row", text: k }), el("td", { text: num(s.avg) }), el("td", { text: num(s.min) }), el("td", { text: num(s.max) }))));
   document.getElementById("poll-errors").replaceChildren(...polls.recent_errors.map((e) =>
     el("p", { class: "error", text: `${timeShort(e.started_at)} ${e.outcome}: ${e.error}` })));
