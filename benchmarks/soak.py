@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -117,7 +118,7 @@ class Stack:
         bin_dir = Path(sys.executable).parent
         celery = [str(bin_dir / "celery"), "--app", "livescores"]
         worker = [*celery, "worker", "--queues", "poll,celery", "--loglevel", "INFO"]
-        worker += ["--concurrency", "2"]
+        worker += ["--concurrency", str(WORKER_CONCURRENCY)]
         worker += ["--without-gossip", "--without-mingle"]
         return {
             "redis": [
@@ -308,7 +309,16 @@ def staff_cookie(base: str) -> str:
 
 
 # What in a process's log shows it has done its work since it (re)started.
-WORK_MARKERS = {"worker1": "succeeded in", "worker2": "succeeded in", "beat": "Sending due task"}
+# When a process has done its work since its (re)start, for the memory warm-up: a worker
+# once each of its pool processes can have run a live forecast (the task that loads the
+# state model: WORKER_CONCURRENCY of them succeeded), the beat once it sent a task.
+WORKER_CONCURRENCY = 2
+FORECAST_DONE = re.compile(r"Task predictions\.tasks\.forecast_live_states\[[^\]]+\] succeeded in")
+WORK_MARKERS: dict[str, tuple[re.Pattern[str], int]] = {
+    "worker1": (FORECAST_DONE, WORKER_CONCURRENCY),
+    "worker2": (FORECAST_DONE, WORKER_CONCURRENCY),
+    "beat": (re.compile("Sending due task"), 1),
+}
 
 
 # --- the clients ---------------------------------------------------------------------
@@ -600,9 +610,9 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         worked_at: dict[str, float] = {}  # process -> when it first did work since its start
         while True:
             tick = replay_tick()
-            for name, marker in WORK_MARKERS.items():
+            for name, (marker, needed) in WORK_MARKERS.items():
                 stale = worked_at.get(name, -1.0) < stack.started_at[name]
-                if stale and marker in stack.log_since_start(name):
+                if stale and len(marker.findall(stack.log_since_start(name))) >= needed:
                     worked_at[name] = time.monotonic()
             if warmed_up is None and db("SELECT 1 FROM predictions_prediction LIMIT 1"):
                 warmed_up = time.monotonic() + 5
@@ -951,7 +961,8 @@ A smaller run of the same code (100 clients, a web process killed and a Redis re
 is part of the test suite (`tests/system/test_soak.py`).
 
 Warm-up, for memory: 5 s after the process first did its work since it last (re)started
-(a worker ran a task, the beat sent one, a web process held a socket), and not before
+(a worker ran as many live forecasts as it has pool processes, so each can have loaded
+the state model; the beat sent a task; a web process held a socket), and not before
 5 s after the night's first forecast. A process that did no work after its restart (a
 web process restarted after its clients had moved to the other one) is not measured.
 
