@@ -87,11 +87,18 @@ def minute_series(states: Iterable[ScoreState], end_elapsed: float) -> list[int]
     return [home - away for home, away in minute_scores(states, end_elapsed)]
 
 
-def minute_scores(states: Iterable[ScoreState], end_elapsed: float) -> list[tuple[int, int]]:
-    """(home, away) for minutes 1..end_elapsed/60: the scores behind ``minute_series``."""
+def minute_scores(
+    states: Iterable[ScoreState],
+    end_elapsed: float,
+    first_minute: int = 1,
+    base: tuple[int, int] = (0, 0),
+) -> list[tuple[int, int]]:
+    """(home, away) for minutes ``first_minute``..end_elapsed/60: the scores behind
+    ``minute_series``. ``states`` are those after the minute before ``first_minute``
+    and ``base`` the running maximum of the scores up to its end (0-0 from tip-off)."""
     values: list[tuple[int, int]] = []
-    home = away = 0
-    minute = 1
+    home, away = base
+    minute = first_minute
     last_minute = last_closed_minute(end_elapsed, sealed=True)
     for state in states:
         while minute <= last_minute and state.elapsed > 60 * minute:
@@ -102,6 +109,24 @@ def minute_scores(states: Iterable[ScoreState], end_elapsed: float) -> list[tupl
         values.append((home, away))
         minute += 1
     return values
+
+
+def closed_minute_scores(
+    states: Sequence[ScoreState],
+    sealed: bool,
+    first_minute: int = 1,
+    base: tuple[int, int] = (0, 0),
+) -> dict[int, tuple[int, int]]:
+    """(home, away) of every minute from ``first_minute`` on that a play-by-play's ordered
+    ``states`` have closed, by training semantics (``sealed``: its last state ends a
+    period, so that minute is closed too; ``base``: as for ``minute_scores``)."""
+    if not states:
+        return {}
+    upto = last_closed_minute(states[-1].elapsed, sealed=sealed)
+    if upto < first_minute:
+        return {}
+    scores = minute_scores(states, 60 * upto, first_minute, base)
+    return dict(enumerate(scores, start=first_minute))
 
 
 def states_from_live_playbyplay(actions: Sequence[Mapping[str, Any]]) -> list[ScoreState]:
@@ -122,9 +147,13 @@ def states_from_live_playbyplay(actions: Sequence[Mapping[str, Any]]) -> list[Sc
     return running_max_states((elapsed, home, away) for elapsed, _, home, away in timed)
 
 
-def running_max_states(rows: Iterable[tuple[float, int, int]]) -> list[ScoreState]:
+def running_max_states(
+    rows: Iterable[tuple[float, int, int]], base: tuple[int, int] = (0, 0)
+) -> list[ScoreState]:
+    """The states of ``rows`` (elapsed, home, away) with the running maximum of each
+    score, starting from ``base``."""
     states: list[ScoreState] = []
-    home = away = 0
+    home, away = base
     for elapsed, row_home, row_away in rows:
         home, away = max(home, row_home), max(away, row_away)
         states.append(ScoreState(elapsed, home, away))

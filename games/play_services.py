@@ -31,8 +31,10 @@ from games.feed.parser import PayloadError
 from games.feed.playbyplay import BoxScore, BoxStats, PlayRow, parse_boxscore, parse_playbyplay
 from games.feed.select import get_game_feed
 from games.feed.types import GameState, GameStatus, Scoreboard, TeamState
-from games.models import Game
+from games.minutes import HALFTIME_MINUTE, PREDICTION_MINUTE
+from games.models import Game, MinuteDifferential
 from games.plays import BoxLine, Play, PlayerBoxLine, TeamBoxLine
+from games.recovery import correct_minutes_from_plays
 from games.redis_client import get_redis
 from games.services import ingest_scoreboard
 
@@ -71,10 +73,19 @@ class PlayChanges:
     edited: list[Play] = field(default_factory=list)  # content changed, or came back
     removed: list[Play] = field(default_factory=list)
     previous: int = 0  # orderNumber of the newest present play before this payload
+    minutes: list[MinuteDifferential] = field(default_factory=list)  # rewritten from them
 
     @property
     def changed(self) -> bool:
         return bool(self.new or self.edited or self.removed)
+
+    def earliest(self) -> float:
+        """The game time from which this payload can change the minutes: its first new
+        play's; the whole game (0) after an edit or a removal, which may have moved or
+        dropped a basket anywhere."""
+        if self.edited or self.removed or not self.new:
+            return 0.0
+        return min(play.elapsed_seconds for play in self.new)
 
     def pushed(self) -> list[Play]:
         """The new and edited plays, in ``orderNumber`` order (what subscribers get)."""
@@ -399,6 +410,8 @@ def follow_games(feed: GameFeed | None = None) -> FollowResult:
             _fault(result, PLAYBYPLAY, game_id, "empty", "no actions in a game that has some")
             continue
         changes = ingest_plays(game_id, rows)
+        if changes.changed:  # plays are authoritative: the minutes they close follow them
+            changes.minutes = correct_minutes_from_plays(game_id, changes.earliest())
         plays[game_id] = (changes, answer.fingerprint)
         if _ended_unfinished(games[game_id]):
             ending.add(game_id)  # its box score, even unchanged, may finish it
@@ -577,7 +590,9 @@ def _has_plays(game_id: str) -> bool:
 
 def _announce(game_id: str, changes: PlayChanges, box: BoxChanges) -> None:
     with transaction.atomic():
-        seq = Game.objects.filter(pk=game_id).values_list("seq", flat=True).first() or 0
+        seq, closed = Game.objects.filter(pk=game_id).values_list(
+            "seq", "last_closed_minute"
+        ).first() or (0, 0)
         signals.announce_on_commit(
             signals.plays_changed,
             change=signals.PlaysChange(
@@ -588,8 +603,15 @@ def _announce(game_id: str, changes: PlayChanges, box: BoxChanges) -> None:
                 removed=[p.action_number for p in changes.removed],
                 teams=box.teams,
                 players=box.players,
+                minutes=changes.minutes,
+                pattern_progress=min(closed, PREDICTION_MINUTE),
             ),
         )
+        halftime = [row for row in changes.minutes if row.minute == HALFTIME_MINUTE]
+        if halftime:  # the actual halftime differential the forecast is scored on
+            signals.announce_on_commit(
+                signals.outcomes_known, outcomes={game_id: (halftime[0].differential, None)}
+            )
 
 
 def follow_exclusively(feed: GameFeed | None = None) -> FollowResult | None:

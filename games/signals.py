@@ -69,6 +69,10 @@ class PlaysChange:
     removed: list[int] = field(default_factory=list)  # action numbers marked removed
     teams: list[Any] = field(default_factory=list)  # changed TeamBoxLine rows
     players: list[Any] = field(default_factory=list)  # changed PlayerBoxLine rows
+    # Closed minutes the plays rewrote (``games.recovery.correct_minutes_from_plays``),
+    # and the game's pattern progress they go out with.
+    minutes: list[MinuteDifferential] = field(default_factory=list)
+    pattern_progress: int = 0
 
 
 _silenced: contextvars.ContextVar[bool] = contextvars.ContextVar("silenced", default=False)

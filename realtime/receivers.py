@@ -77,6 +77,13 @@ def on_plays_changed(sender: Any, change: games_signals.PlaysChange, **kwargs: A
     box-score lines with the game flow, to its subscribers only: they carry the game's
     current ``seq`` and never bump it (the scoreboard group gets no play-level traffic)."""
     outgoing: list[Any] = []
+    if change.minutes:  # closed minutes the plays corrected: merged by minute number
+        rows = [minute_payload(row) for row in change.minutes]
+        outgoing.append(
+            messages.pattern_progress_message(
+                change.game_id, change.seq, change.pattern_progress, rows
+            )
+        )
     if change.plays or change.removed:
         outgoing.extend(
             messages.play_messages(

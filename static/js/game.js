@@ -6,6 +6,7 @@ import { bootPage, readJson } from "./boot.js";
 import { updateWinProbability, winProbabilityChart } from "./charts.js";
 import { clockLabel, dateTimeShort, el, leadText, marginText, num, percent, rangeText, signed, timeShort } from "./format.js";
 import { PlayBook, flowFacts, nextSort, renderLineScore, renderPlays, renderTeamBox } from "./plays.js";
+import { correctionsText, patternCorrections } from "./pattern.js";
 import { Cards, winProbabilityText } from "./render.js";
 
 const page = bootPage();
@@ -68,6 +69,7 @@ function renderPrediction(game) {
     [`home win probability at minute ${time.forecastMinute}`, p.home_win_probability === null ? "–" : `${(100 * p.home_win_probability).toFixed(1)}%`],
     [`${game.home.tricode} lead, min 1–${time.forecastMinute}`, `${(p.input_pattern || []).map((v) => signed(v)).join(" ")} (− : ${game.away.tricode} ahead)`],
     ["imputed minutes", (p.imputed_minutes || []).length ? p.imputed_minutes.join(", ") : "none"],
+    ["corrected by the plays since", correctionsText(game, patternCorrections(p.input_pattern, store.sortedMinutes(GAME)))],
   ];
   const components = Object.entries(p.components || {});
   detail.replaceChildren(
