@@ -92,8 +92,29 @@ class PlayChanges:
         return sorted(self.new + self.edited, key=lambda p: (p.order_number, p.action_number))
 
 
-def _content(play: Play) -> tuple[object, ...]:
-    return tuple(getattr(play, name) for name in PLAY_FIELDS)
+def _row_content(row: PlayRow) -> tuple[object, ...]:
+    """A feed action's ``PLAY_FIELDS``, as its stored row would hold them (present)."""
+    return (
+        row.order_number,
+        row.period,
+        row.clock_seconds,
+        row.elapsed,
+        row.time_actual,
+        row.team_id,
+        row.team_tricode,
+        row.person_id,
+        row.player_name,
+        row.action_type,
+        row.sub_type,
+        row.descriptor,
+        row.shot_result,
+        row.description,
+        row.score_home,
+        row.score_away,
+        row.possession,
+        row.edited,
+        False,
+    )
 
 
 def _play(game_id: str, row: PlayRow, now: dt.datetime) -> Play:
@@ -135,27 +156,37 @@ def ingest_plays(game_id: str, rows: list[PlayRow]) -> PlayChanges:
         return changes
     now = timezone.now()
     with transaction.atomic():
+        # The stored plays as plain tuples (no model per row): most of a game's actions
+        # are unchanged at every fetch, and only new and edited ones become rows.
         stored = {
-            play.action_number: play
-            for play in Play.objects.select_for_update().filter(game_id=game_id)
+            number: (pk, first_seen, tuple(content))
+            for number, pk, first_seen, *content in Play.objects.select_for_update()
+            .filter(game_id=game_id)
+            .values_list("action_number", "pk", "first_seen", *PLAY_FIELDS)
         }
+        order, removed = PLAY_FIELDS.index("order_number"), PLAY_FIELDS.index("removed")
         changes.previous = max(
-            (p.order_number for p in stored.values() if not p.removed), default=0
+            (c[order] for _, _, c in stored.values() if not c[removed]), default=0
         )
         seen: set[int] = set()
         for row in rows:
             seen.add(row.action_number)
-            incoming = _play(game_id, row, now)
             old = stored.get(row.action_number)
+            if old is not None and old[2] == _row_content(row):
+                continue
+            incoming = _play(game_id, row, now)
             if old is None:
                 changes.new.append(incoming)
-            elif _content(old) != _content(incoming):
-                incoming.pk, incoming.first_seen = old.pk, old.first_seen
+            else:
+                incoming.pk, incoming.first_seen = old[0], old[1]
                 changes.edited.append(incoming)
-        for number, old in stored.items():
-            if number not in seen and not old.removed:
-                old.removed, old.updated_at = True, now
-                changes.removed.append(old)
+        for number, (pk, first_seen, content) in stored.items():
+            if number not in seen and not content[removed]:
+                gone = Play(pk=pk, game_id=game_id, action_number=number, first_seen=first_seen)
+                for name, value in zip(PLAY_FIELDS, content, strict=True):
+                    setattr(gone, name, value)
+                gone.removed, gone.updated_at = True, now
+                changes.removed.append(gone)
         Play.objects.bulk_create(changes.new)
         if changes.edited:  # one INSERT ... ON CONFLICT DO UPDATE, not bulk_update's CASEs
             Play.objects.bulk_create(

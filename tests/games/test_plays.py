@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime as dt
 import gzip
 import json
 from typing import Any
@@ -485,3 +486,15 @@ def test_the_kept_fold_follows_new_edited_and_removed_plays_as_a_fresh_one_would
     assert refolded is not grown and refolded.states == fresh().states
     ingest_plays(GAME, [r for r in edited if r.action_number != edited[390].action_number])
     assert folded_plays(GAME, *teams).states == fresh().states  # a removal refolds too
+
+
+def test_an_actions_content_is_compared_as_its_stored_row_would_hold_it() -> None:
+    # ingest_plays compares the feed's actions with the stored rows as plain tuples;
+    # the tuple of an action is its row's PLAY_FIELDS, field by field.
+    from games.play_services import PLAY_FIELDS, _play, _row_content
+
+    _, rows = parse_playbyplay(recorded("0022400762", "playbyplay"))
+    now = dt.datetime(2025, 2, 10, tzinfo=dt.UTC)
+    for row in rows:
+        play = _play("0022400762", row, now)
+        assert _row_content(row) == tuple(getattr(play, name) for name in PLAY_FIELDS)
