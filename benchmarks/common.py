@@ -7,6 +7,7 @@ imports it first.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import datetime as dt
 import os
@@ -75,6 +76,17 @@ def raise_nofile() -> int:
     target = hard if hard != resource.RLIM_INFINITY else 65536
     resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
     return target
+
+
+def bench_args(doc: str, quick: str) -> argparse.Namespace:
+    """The standalone benchmarks' command line: ``--quick`` (what it shortens) and
+    ``--no-write``, then Django set up on the benchmark database."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    setup_django()
+    return args
 
 
 def setup_django() -> None:

@@ -24,7 +24,6 @@ benchmarks/results/live_forecast.json. Figures, not tests: nothing asserts a tar
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import gzip
 import json
@@ -37,9 +36,9 @@ from typing import Any
 from benchmarks.common import (
     ROOT,
     SLATE,
+    bench_args,
     no_forecast_queue,
     reset_data,
-    setup_django,
     slate_payload,
     summary,
     timed_emit,
@@ -309,11 +308,7 @@ def bench_ingest_alternating(polls: int, rounds: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller counts (a smoke run)")
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    setup_django()
+    args = bench_args(__doc__ or "", "smaller counts (a smoke run)")
     forecasts = bench_forecasts(rounds=1 if args.quick else 3)
     plays_state = bench_plays_state(rounds=1 if args.quick else 3)
     ingest = bench_ingest_alternating(

@@ -23,7 +23,6 @@ Its own database (livescores_bench) and Redis DB 14. Writes
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import json
@@ -35,7 +34,7 @@ from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
-from benchmarks.common import ROOT, no_forecast_queue, reset_data, setup_django, summary
+from benchmarks.common import ROOT, bench_args, no_forecast_queue, reset_data, summary
 
 NIGHT = dt.date(2025, 2, 12)  # 15 games, the most of any night of 2024-25
 RESULT = ROOT / "benchmarks" / "results" / "plays.json"
@@ -115,11 +114,7 @@ def follow_night(skip: bool, polls: int | None) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="the first 40 polls only")
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    setup_django()
+    args = bench_args(__doc__ or "", "the first 40 polls only")
     no_forecast_queue()
     polls = 40 if args.quick else None
     follow_night(True, 10)  # warm-up: connections, code paths, the night's files
