@@ -42,7 +42,8 @@ RESULT = ROOT / "benchmarks" / "results" / "plays.json"
 
 @contextlib.contextmanager
 def without_skipping() -> Iterator[None]:
-    """No stored fingerprints: every play-by-play body parsed, every box score asked for."""
+    """No stored fingerprints: every play-by-play body parsed again (the box score is
+    still asked for only when the plays changed)."""
     from games import play_services
 
     with mock.patch.object(play_services, "_stored_fingerprints", lambda game_ids: {}):

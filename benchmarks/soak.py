@@ -239,7 +239,12 @@ class CpuMeter:
         self.harness_used = 0.0
         self.sample(baseline=True)
 
-    def sample(self, baseline: bool = False) -> None:
+    def sample(self, baseline: bool = False, processes: bool = True) -> None:
+        """``processes=False``: the machine only (the settle after the night, whose
+        process seconds are not the night's)."""
+        self.machine.append((time.time(), *machine_busy_seconds()))
+        if not processes:
+            return
         for name in self.stack.processes:
             for pid in self.stack.pids(name):
                 try:
@@ -249,7 +254,6 @@ class CpuMeter:
                 before = self.seen.get(pid, now if baseline else 0.0)
                 self.used[name] = self.used.get(name, 0.0) + now - before
                 self.seen[pid] = now
-        self.machine.append((time.time(), *machine_busy_seconds()))
         self.harness_used = time.process_time() - self.harness_started
 
     def busy_share(self, start: float, end: float) -> float | None:
@@ -657,7 +661,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         settle_until = time.monotonic() + args.settle  # last pushes, last resyncs
         while time.monotonic() < settle_until:
             await asyncio.sleep(1)
-            cpu.sample()
+            cpu.sample(processes=False)
         truth = database_view()
         final_spread = {s: sum(c.server == s for c in night.clients) for s in ("web1", "web2")}
         night.stopping = True

@@ -441,8 +441,6 @@ def follow_games(feed: GameFeed | None = None) -> FollowResult:
             _fault(result, PLAYBYPLAY, game_id, "empty", "no actions in a game that has some")
             continue
         changes = ingest_plays(game_id, rows)
-        if changes.changed:  # plays are authoritative: the minutes they close follow them
-            changes.minutes = correct_minutes_from_plays(game_id, changes.earliest())
         plays[game_id] = (changes, answer.fingerprint)
         if _ended_unfinished(games[game_id]):
             ending.add(game_id)  # its box score, even unchanged, may finish it
@@ -479,15 +477,47 @@ def follow_games(feed: GameFeed | None = None) -> FollowResult:
         _remember(game_id, BOXSCORE, answer.fingerprint)
         finish_vanished_game(games[game_id], box)
     _record_status(result)
-    for game_id in sorted(set(plays) | set(boxes)):
+    corrected = correct_minutes(games, plays)
+    for game_id in sorted(set(plays) | set(boxes) | set(corrected)):
         changes, fingerprint = plays.get(game_id, (PlayChanges(), ""))
+        changes.minutes = corrected.get(game_id, [])
         box_changes = boxes.get(game_id, BoxChanges())
-        if changes.changed or box_changes.changed:
+        if changes.changed or box_changes.changed or changes.minutes:
             result.changed.append(game_id)
             _announce(game_id, changes, box_changes)
         if fingerprint:
             _remember(game_id, PLAYBYPLAY, fingerprint)
     return result
+
+
+MINUTES_RECHECKED = 3  # the last closed minutes checked against the plays at each follow-up
+
+
+def correct_minutes(
+    games: dict[str, Game], plays: dict[str, tuple[PlayChanges, str]]
+) -> dict[str, list[MinuteDifferential]]:
+    """Rewrite the closed minutes the stored plays say otherwise (plays are authoritative),
+    for every followed game and every game final within ``FINAL_FOLLOW_SECONDS`` (its
+    last minutes may have been stored by the poll after its plays ended): the minutes from
+    a fetch's new plays on, and the last ``MINUTES_RECHECKED`` closed minutes whatever the
+    fetch brought (a minute the plays closed before the poll stored it, or a boundary
+    between two fetches). An edit or a removal rechecks the whole game."""
+    recent = timezone.now() - dt.timedelta(seconds=FINAL_FOLLOW_SECONDS)
+    finals = (
+        Game.objects.filter(status=GameStatus.FINAL, updated_at__gte=recent)
+        .filter(Exists(Play.objects.filter(game=OuterRef("pk"))))
+        .exclude(pk__in=list(games))
+    )
+    corrected: dict[str, list[MinuteDifferential]] = {}
+    for game in [*games.values(), *finals]:
+        since = 60.0 * max(game.last_closed_minute - MINUTES_RECHECKED, 0)
+        changes = plays.get(game.pk, (PlayChanges(), ""))[0]
+        if changes.changed:
+            since = min(since, changes.earliest())
+        rewritten = correct_minutes_from_plays(game.pk, since)
+        if rewritten:
+            corrected[game.pk] = rewritten
+    return corrected
 
 
 def _stale(game: Game) -> bool:

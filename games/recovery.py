@@ -105,6 +105,15 @@ def rewrite_minutes(
     left to the poll that closes them. The game row is locked first, as polls lock it."""
     if not values:
         return []
+
+    def differs(minute: int, home: int, away: int, imputed: bool) -> bool:
+        return imputed or (home, away) != values[minute]
+
+    stored = MinuteDifferential.objects.filter(game_id=game_id, minute__in=list(values))
+    if not any(  # the usual case: the plays agree, and no lock is taken
+        differs(*row) for row in stored.values_list("minute", "home_score", "away_score", "imputed")
+    ):
+        return []
     rewritten: list[MinuteDifferential] = []
     with transaction.atomic():
         Game.objects.select_for_update().filter(pk=game_id).values_list("pk").first()
@@ -112,9 +121,9 @@ def rewrite_minutes(
             game_id=game_id, minute__in=list(values)
         )
         for row in rows.order_by("minute"):
-            home, away = values[row.minute]
-            if not row.imputed and (row.home_score, row.away_score) == (home, away):
+            if not differs(row.minute, row.home_score, row.away_score, row.imputed):
                 continue
+            home, away = values[row.minute]
             row.home_score, row.away_score, row.differential = home, away, home - away
             row.imputed, row.reconciled = False, True
             rewritten.append(row)
@@ -154,24 +163,36 @@ def reconcile_minutes(game_id: str) -> int:
     if not imputed:
         return 0
     values = minutes_from_stored_plays(game_id)
-    if not values and settings.FEED != "live":
-        logger.info(
-            "%s: gap recovery skipped for %d imputed minutes: no stored plays, and the %s"
-            " feed has no play-by-play endpoint",
-            game_id,
-            len(imputed),
-            settings.FEED,
-        )
-        return 0
-    if not values:
-        try:
-            actions = fetch_live_playbyplay(game_id, settings.FEED_TIMEOUT_SECONDS)
-            values = minutes_from_playbyplay(actions)
-        except (FeedError, KeyError, ValueError, TypeError) as exc:
-            logger.warning(
-                "%s: gap recovery failed (%s); minutes %s stay imputed", game_id, exc, imputed
-            )
-            return 0
+    if set(imputed) - set(values):  # the stored plays (if any) do not reach them all
+        if settings.FEED != "live":
+            if not values:
+                logger.info(
+                    "%s: gap recovery skipped for %d imputed minutes: no stored plays, and"
+                    " the %s feed has no play-by-play endpoint",
+                    game_id,
+                    len(imputed),
+                    settings.FEED,
+                )
+                return 0
+        else:
+            try:
+                actions = fetch_live_playbyplay(game_id, settings.FEED_TIMEOUT_SECONDS)
+                values = minutes_from_playbyplay(actions)
+            except (FeedError, KeyError, ValueError, TypeError) as exc:
+                if not values:
+                    logger.warning(
+                        "%s: gap recovery failed (%s); minutes %s stay imputed",
+                        game_id,
+                        exc,
+                        imputed,
+                    )
+                    return 0
+                logger.warning(
+                    "%s: gap recovery from the live play-by-play failed (%s); the stored"
+                    " plays reconcile what they reach",
+                    game_id,
+                    exc,
+                )
     reconciled = rewrite_minutes(game_id, values)
     still = sorted(set(imputed) - {row.minute for row in reconciled})
     logger.info(

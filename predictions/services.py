@@ -352,6 +352,14 @@ def record_outcomes(outcomes: dict[str, tuple[int | None, int | None]]) -> int:
             prediction = Prediction.objects.filter(game_id=game_id).first()
             if prediction is None:
                 continue  # no forecast for the game (yet): make_prediction reads them itself
+            if halftime is not None:  # the stored minute now: a late or retried task, or a
+                # minute the plays corrected since, must not write an older value back
+                stored = (
+                    MinuteDifferential.objects.filter(game_id=game_id, minute=HALFTIME_MINUTE)
+                    .values_list("differential", flat=True)
+                    .first()
+                )
+                halftime = halftime if stored is None else stored
             fields = []
             if halftime is not None and prediction.actual_halftime != halftime:
                 prediction.actual_halftime = halftime

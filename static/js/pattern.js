@@ -13,7 +13,7 @@ export function patternCorrections(pattern, minutes) {
 }
 
 export function correctionsText(game, corrections) {
-  if (!corrections.length) return "none: the plays agree with every minute it used";
+  if (!corrections.length) return "none: every minute it used stands";
   const lead = (v) => `${game.home.tricode} ${signed(v)}`;
   const each = corrections.map((c) => `min ${c.minute} ${lead(c.used)} → ${lead(c.now)}`);
   return `${each.join(", ")}; the forecast stands as made`;

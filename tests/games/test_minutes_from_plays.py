@@ -22,7 +22,7 @@ from games.feed.playbyplay import parse_playbyplay
 from games.feed.select import build_replay_feed
 from games.feed.types import GameStatus
 from games.models import Game, MinuteDifferential
-from games.play_services import follow_games, ingest_plays
+from games.play_services import correct_minutes, follow_games, ingest_plays
 from games.recovery import minutes_from_playbyplay, minutes_from_stored_plays
 from games.services import poll_scoreboard
 from realtime import broadcast, messages
@@ -168,3 +168,56 @@ def test_the_replayed_nights_plays_and_scoreboard_agree_on_every_minute(redis_cl
     assert minutes.filter(game_id="0022400755", minute=36).values_list(
         "home_score", "away_score"
     ).get() == (104, 79)
+
+
+def _live_game(closed: int) -> Game:
+    make_game(GAME)
+    Game.objects.filter(pk=GAME).update(status=GameStatus.LIVE, last_closed_minute=closed)
+    return Game.objects.get(pk=GAME)
+
+
+def _rows_until(elapsed: float) -> list[Any]:
+    rows = parse_playbyplay(json.loads(body("playbyplay")))[1]
+    return [r for r in rows if r.elapsed <= elapsed]
+
+
+def test_new_plays_correct_a_minute_a_previous_fetch_left_open() -> None:
+    # Fetch 1 ends inside minute m (its last play before 60·m s, the next one after);
+    # the poll has stored minutes 1..m with minute m wrong (synthesised); fetch 2's first
+    # new play is in minute m + 1: minute m is checked too.
+    exact = truth()
+    times = sorted({r.elapsed for r in _rows_until(900.0)})
+    m = next(m for m in range(6, 15) if 60 * m not in times)
+    cut = max(t for t in times if t < 60 * m)
+    _live_game(m)
+    ingest_plays(GAME, _rows_until(cut))
+    wrong = (exact[m][0], exact[m][1] + 2)
+    store_minutes({**{k: exact[k] for k in range(1, m)}, m: wrong})
+    changes = ingest_plays(GAME, _rows_until(900.0))
+    assert changes.earliest() > 60 * m
+    corrected = correct_minutes({GAME: Game.objects.get(pk=GAME)}, {GAME: (changes, "f2")})
+    assert [row.minute for row in corrected[GAME]] == [m]
+    assert MinuteDifferential.objects.get(game_id=GAME, minute=m).differential == (
+        exact[m][0] - exact[m][1]
+    )
+
+
+def test_a_minute_the_poll_stored_after_the_plays_closed_it_is_corrected_unchanged_plays() -> None:
+    # The plays reached minute 8 before the poll stored minute 7 (wrong, synthesised);
+    # the next follow-up brings no new plays: the last closed minutes are rechecked.
+    exact = truth()
+    _live_game(7)
+    ingest_plays(GAME, _rows_until(485.0))
+    store_minutes({**{m: exact[m] for m in range(1, 7)}, 7: (exact[7][0], exact[7][1] + 3)})
+    corrected = correct_minutes({GAME: Game.objects.get(pk=GAME)}, {})
+    assert [row.minute for row in corrected[GAME]] == [7]
+
+
+def test_a_game_just_final_has_its_last_minutes_checked_though_no_longer_followed() -> None:
+    exact = truth()
+    _live_game(53)
+    ingest_plays(GAME, parse_playbyplay(json.loads(body("playbyplay")))[1])
+    store_minutes({**exact, 53: (exact[53][0] - 1, exact[53][1])})
+    Game.objects.filter(pk=GAME).update(status=GameStatus.FINAL, updated_at=timezone.now())
+    corrected = correct_minutes({}, {})  # not followed: its plays hold the game's end
+    assert [row.minute for row in corrected[GAME]] == [53]

@@ -14,8 +14,10 @@ import responses
 
 from games.clock import period_end
 from games.feed.parser import parse_scoreboard
+from games.feed.playbyplay import parse_playbyplay
 from games.minutes import ScoreState, minute_series, states_from_live_playbyplay
 from games.models import MinuteDifferential
+from games.play_services import ingest_plays
 from games.recovery import minutes_from_playbyplay, reconcile_minutes
 from games.services import ingest_scoreboard
 from predictions.services import make_prediction
@@ -133,3 +135,29 @@ def test_the_replay_feed_skips_recovery_with_a_reason(
     with responses.RequestsMock():  # any HTTP request would fail the test
         assert reconcile_minutes(GAME) == 0
     assert "the replay feed has no play-by-play" in caplog.text
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_stored_plays_that_stop_short_of_the_imputed_minutes_still_fetch_the_live_feed(
+    gappy_game: list[ScoreState],
+) -> None:
+    # The follow-up is behind (its budget spent, say): the stored plays reach minute 10,
+    # minutes 11..18 are imputed. The live play-by-play is fetched for the rest.
+    ingest_plays(GAME, parse_playbyplay(until(recorded(), 10.5 * 60))[1])
+    responses.get(URL, json=until(recorded(), 18.5 * 60))
+    # The 17 imputed minutes, and minute 4: seen at 3:30, a basket before 4:00.
+    assert reconcile_minutes(GAME) == 18
+    assert len(responses.calls) == 1
+    assert not MinuteDifferential.objects.filter(game_id=GAME, imputed=True).exists()
+
+
+@pytest.mark.django_db
+def test_stored_plays_that_reach_every_imputed_minute_need_no_request(
+    gappy_game: list[ScoreState],
+) -> None:
+    ingest_plays(GAME, parse_playbyplay(until(recorded(), 18.5 * 60))[1])
+    with responses.RequestsMock():  # any HTTP request would fail the test
+        assert reconcile_minutes(GAME) == 18
+    rows = MinuteDifferential.objects.filter(game_id=GAME, minute__lte=18).order_by("minute")
+    assert [r.differential for r in rows] == minute_series(gappy_game, period_end(4))[:18]

@@ -20,7 +20,7 @@ describe("the minutes the plays corrected after the forecast", () => {
   });
   it("says so when the plays agree, and skips minutes not known here", () => {
     assert.deepEqual(patternCorrections([2, 3], [{ minute: 1, differential: 2 }]), []);
-    assert.equal(correctionsText(game, []), "none: the plays agree with every minute it used");
+    assert.equal(correctionsText(game, []), "none: every minute it used stands");
     assert.deepEqual(patternCorrections(null, []), []);
   });
 });
