@@ -118,8 +118,9 @@ def closed_minute_scores(
     base: tuple[int, int] = (0, 0),
 ) -> dict[int, tuple[int, int]]:
     """(home, away) of every minute from ``first_minute`` on that a play-by-play's ordered
-    ``states`` have closed, by training semantics (``sealed``: its last state ends a
-    period, so that minute is closed too; ``base``: as for ``minute_scores``)."""
+    ``states`` have closed, by training semantics (``sealed``: no later state can share
+    its last state's instant, the game being over, so that minute is closed too;
+    ``base``: as for ``minute_scores``)."""
     if not states:
         return {}
     upto = last_closed_minute(states[-1].elapsed, sealed=sealed)

@@ -31,7 +31,7 @@ from games.feed.parser import PayloadError
 from games.feed.playbyplay import BoxScore, BoxStats, PlayRow, parse_boxscore, parse_playbyplay
 from games.feed.select import get_game_feed
 from games.feed.types import GameState, GameStatus, Scoreboard, TeamState
-from games.minutes import HALFTIME_MINUTE, PREDICTION_MINUTE
+from games.minutes import HALFTIME_MINUTE
 from games.models import Game, MinuteDifferential
 from games.plays import BoxLine, Play, PlayerBoxLine, TeamBoxLine
 from games.recovery import correct_minutes_from_plays
@@ -180,12 +180,10 @@ def ingest_plays(game_id: str, rows: list[PlayRow]) -> PlayChanges:
             else:
                 incoming.pk, incoming.first_seen = old[0], old[1]
                 changes.edited.append(incoming)
-        for number, (pk, first_seen, content) in stored.items():
-            if number not in seen and not content[removed]:
-                gone = Play(pk=pk, game_id=game_id, action_number=number, first_seen=first_seen)
-                for name, value in zip(PLAY_FIELDS, content, strict=True):
-                    setattr(gone, name, value)
-                gone.removed, gone.updated_at = True, now
+        for number, (pk, _, content) in stored.items():
+            if number not in seen and not content[removed]:  # what the update writes
+                gone = Play(pk=pk, game_id=game_id, action_number=number, removed=True)
+                gone.updated_at = now
                 changes.removed.append(gone)
         Play.objects.bulk_create(changes.new)
         if changes.edited:  # one INSERT ... ON CONFLICT DO UPDATE, not bulk_update's CASEs
@@ -651,21 +649,19 @@ def _has_plays(game_id: str) -> bool:
 
 def _announce(game_id: str, changes: PlayChanges, box: BoxChanges) -> None:
     with transaction.atomic():
-        seq, closed = Game.objects.filter(pk=game_id).values_list(
-            "seq", "last_closed_minute"
-        ).first() or (0, 0)
+        game = Game.objects.only("seq", "last_closed_minute").filter(pk=game_id).first()
         signals.announce_on_commit(
             signals.plays_changed,
             change=signals.PlaysChange(
                 game_id=game_id,
-                seq=seq,
+                seq=game.seq if game else 0,
                 previous=changes.previous,
                 plays=changes.pushed(),
                 removed=[p.action_number for p in changes.removed],
                 teams=box.teams,
                 players=box.players,
                 minutes=changes.minutes,
-                pattern_progress=min(closed, PREDICTION_MINUTE),
+                pattern_progress=game.pattern_progress if game else 0,
             ),
         )
         halftime = [row for row in changes.minutes if row.minute == HALFTIME_MINUTE]

@@ -1,8 +1,9 @@
 """Minutes from the play-by-play: corrections of the scoreboard's minutes, and gap recovery.
 
 The scoreboard is sampled once a poll; the play-by-play has every basket. Once a game's
-plays are stored (``games.play_services.follow_games``), every closed minute they
-disagree with is rewritten from them (``correct_minutes_from_plays``): plays are
+plays are stored (``games.play_services.follow_games``), the closed minutes they are
+checked on (``correct_minutes``: the new and the last ones) and disagree with are
+rewritten from them (``correct_minutes_from_plays``): plays are
 authoritative, and the rewritten row is flagged ``reconciled=True, imputed=False``.
 A minute-18 forecast already made is not redone: it keeps the pattern it used
 (``Prediction.input_pattern``), and the game page shows what the plays corrected since.
@@ -163,36 +164,26 @@ def reconcile_minutes(game_id: str) -> int:
     if not imputed:
         return 0
     values = minutes_from_stored_plays(game_id)
-    if set(imputed) - set(values):  # the stored plays (if any) do not reach them all
-        if settings.FEED != "live":
-            if not values:
-                logger.info(
-                    "%s: gap recovery skipped for %d imputed minutes: no stored plays, and"
-                    " the %s feed has no play-by-play endpoint",
-                    game_id,
-                    len(imputed),
-                    settings.FEED,
-                )
-                return 0
-        else:
-            try:
-                actions = fetch_live_playbyplay(game_id, settings.FEED_TIMEOUT_SECONDS)
-                values = minutes_from_playbyplay(actions)
-            except (FeedError, KeyError, ValueError, TypeError) as exc:
-                if not values:
-                    logger.warning(
-                        "%s: gap recovery failed (%s); minutes %s stay imputed",
-                        game_id,
-                        exc,
-                        imputed,
-                    )
-                    return 0
-                logger.warning(
-                    "%s: gap recovery from the live play-by-play failed (%s); the stored"
-                    " plays reconcile what they reach",
-                    game_id,
-                    exc,
-                )
+    if set(imputed) - set(values) and settings.FEED == "live":  # the plays stop short
+        try:
+            values = minutes_from_playbyplay(
+                fetch_live_playbyplay(game_id, settings.FEED_TIMEOUT_SECONDS)
+            )
+        except (FeedError, KeyError, ValueError, TypeError) as exc:
+            left = "the stored plays reconcile what they reach" if values else "they stay imputed"
+            logger.warning(
+                "%s: gap recovery failed (%s) for minutes %s; %s", game_id, exc, imputed, left
+            )
+    elif not values:
+        logger.info(
+            "%s: gap recovery skipped for %d imputed minutes: no stored plays, and the %s"
+            " feed has no play-by-play endpoint",
+            game_id,
+            len(imputed),
+            settings.FEED,
+        )
+    if not values:
+        return 0
     reconciled = rewrite_minutes(game_id, values)
     still = sorted(set(imputed) - {row.minute for row in reconciled})
     logger.info(
