@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from games.feed.select import ReplayFeed
@@ -180,6 +181,15 @@ def test_the_dashboard_names_the_night_the_moment_the_lead_and_start_times(
         browser.set_window_size(1440, 1000)
 
 
+def gone(element: Any) -> bool:
+    """The page holding ``element`` has been replaced (a reload, a form sent)."""
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    return False
+
+
 def test_the_formatting_rules_staff_read_on_cards(
     server: Daphne, browser: Any, feed: ReplayFeed
 ) -> None:
@@ -246,7 +256,12 @@ def test_a_past_night_shows_final_scores_charts_and_hits_apart_from_misses(
     picker = browser.find_element(By.ID, "night-date")
     browser.execute_script("arguments[0].value = arguments[1];", picker, PAST.isoformat())
     browser.find_element(By.CSS_SELECTOR, ".night-pick button").click()
-    wait_for_page(browser, lambda b: b.current_url.endswith(f"/nights/{PAST}/"), "the picked night")
+    # The picked night has the URL of the page it replaces: wait for that page to go.
+    wait_for_page(
+        browser,
+        lambda b: gone(picker) and b.current_url.endswith(f"/nights/{PAST}/"),
+        "the picked night",
+    )
     browser.find_element(By.CSS_SELECTOR, '[data-nav="next"]').click()
     wait_for_page(browser, lambda b: b.current_url == f"{server.url}/", "the current night")
     connection_is(browser, "live")
